@@ -1,0 +1,105 @@
+// The dispatch table: every kernel entry point, per dtype, for one ISA. Each ISA build of
+// cpu/ fills one table (cpu/<family>/*.cpp each provide register_<family>); the core picks
+// the table for the best ISA the CPU supports at run time (or one forced for tests).
+// A null entry means "not implemented for this dtype"; the front end reports it.
+//
+// Conventions: element strides in the loops are in BYTES; loops never allocate and never
+// validate (the op front end already did). Reduce/softmax/gemm/random kernels parallelise
+// internally with parallel_for; elementwise loops are called on chunks by the core.
+#pragma once
+
+#include <cstdint>
+
+#include "tensorforge/dtype.h"
+#include "tensorforge/op_kinds.h"
+
+namespace tensorforge::kernels {
+
+// out[i] = f(in[i]) for i < n. Output dtype = input dtype, or bool for unary_outputs_bool ops.
+using UnaryLoop = void (*)(char* out, const char* in, int64_t n, int64_t s_out, int64_t s_in,
+                           double alpha, double beta);
+// out[i] = f(a[i], b[i]); a and b share one dtype; output as for BinaryOp (bool for compares).
+using BinaryLoop = void (*)(char* out, const char* a, const char* b, int64_t n, int64_t s_out,
+                            int64_t s_a, int64_t s_b, double alpha, double beta);
+// out[i] = cond[i] ? a[i] : b[i]; cond is bool.
+using WhereLoop = void (*)(char* out, const char* cond, const char* a, const char* b, int64_t n,
+                           int64_t s_out, int64_t s_cond, int64_t s_a, int64_t s_b);
+// out[i] = (OutT) in[i]; table indexed [dst][src].
+using CastLoop = void (*)(char* out, const char* in, int64_t n, int64_t s_out, int64_t s_in);
+
+// Contiguous input viewed as [outer, r, inner]; writes out[outer, inner].
+// Sum/Prod of bool/int32 inputs write int64. Var uses param as the correction.
+using ReduceKernel = void (*)(const char* in, char* out, int64_t outer, int64_t r, int64_t inner,
+                              double param);
+// Max/min along r with the first index of the extreme value (NaN counts as the extreme,
+// as in PyTorch). Either output may be null.
+using ArgReduceKernel = void (*)(const char* in, char* out_val, int64_t* out_idx, int64_t outer,
+                                 int64_t r, int64_t inner);
+// Softmax (or log_softmax) along n of a contiguous [outer, n, inner] tensor.
+using SoftmaxKernel = void (*)(const char* in, char* out, int64_t outer, int64_t n, int64_t inner,
+                               bool log);
+// Input gradient of softmax/log_softmax from grad_out and the forward output.
+using SoftmaxBackwardKernel = void (*)(const char* grad, const char* out, char* grad_in,
+                                       int64_t outer, int64_t n, int64_t inner, bool log);
+
+// C[M,N] = op(A)[M,K] * op(B)[K,N] + beta * C, row-major with leading dims; op = transpose
+// when the flag is set. beta is 0 (C may hold garbage) or 1.
+using GemmKernel = void (*)(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                            const void* a, int64_t lda, const void* b, int64_t ldb, void* c,
+                            int64_t ldc, double beta);
+
+// Fills n elements (contiguous) from a counter-based generator: stream (seed, offset) gives
+// the same numbers whatever the thread count.
+using UniformKernel = void (*)(char* out, int64_t n, uint64_t seed, uint64_t offset, double low,
+                               double high);
+using NormalKernel = void (*)(char* out, int64_t n, uint64_t seed, uint64_t offset, double mean,
+                              double std);
+
+// Advanced-indexing gather: for each b < nb, copies the strided block (rest_shape /
+// rest_strides, in elements) that starts at element offsets[b] of src into out, contiguously.
+using IndexGatherKernel = void (*)(char* out, const char* src, const int64_t* offsets, int64_t nb,
+                                   const int64_t* rest_shape, const int64_t* rest_strides,
+                                   int rest_ndim, int64_t itemsize);
+// The scatter of the same blocks: dst block b = (or +=) values block b (values contiguous).
+// With accumulate, repeated offsets all add up.
+using IndexPutKernel = void (*)(char* dst, const char* values, const int64_t* offsets, int64_t nb,
+                                const int64_t* rest_shape, const int64_t* rest_strides,
+                                int rest_ndim, bool accumulate);
+
+struct KernelTable {
+  const char* isa = "none";
+  UnaryLoop unary[static_cast<int>(UnaryOp::Count)][kNumDTypes] = {};
+  BinaryLoop binary[static_cast<int>(BinaryOp::Count)][kNumDTypes] = {};
+  WhereLoop where[kNumDTypes] = {};
+  CastLoop cast[kNumDTypes][kNumDTypes] = {};
+  ReduceKernel reduce[static_cast<int>(ReduceOp::Count)][kNumDTypes] = {};
+  ArgReduceKernel argmax[kNumDTypes] = {};
+  ArgReduceKernel argmin[kNumDTypes] = {};
+  SoftmaxKernel softmax[kNumDTypes] = {};
+  SoftmaxBackwardKernel softmax_backward[kNumDTypes] = {};
+  GemmKernel gemm[kNumDTypes] = {};
+  UniformKernel uniform[kNumDTypes] = {};
+  NormalKernel normal[kNumDTypes] = {};
+  IndexGatherKernel index_gather = nullptr;
+  IndexPutKernel index_put[kNumDTypes] = {};
+};
+
+/// The active table (chosen once from CPUID; see set_isa).
+const KernelTable& table();
+
+/// Names of the ISAs built into this library that this CPU can run, best first.
+const char* const* available_isas(int* count);
+/// The active ISA's name: "avx512", "avx2" or "scalar".
+const char* current_isa();
+/// Forces an ISA (for tests). Throws ValueError for an unknown name or one the CPU lacks.
+void set_isa(const char* name);
+
+}  // namespace tensorforge::kernels
+
+// Each ISA build defines these (namespace tensorforge::cpu::<isa>).
+#define TF_DECLARE_ISA_TABLE(ns) \
+  namespace tensorforge::cpu::ns { void fill_table(::tensorforge::kernels::KernelTable& t); }
+TF_DECLARE_ISA_TABLE(scalar)
+TF_DECLARE_ISA_TABLE(avx2)
+TF_DECLARE_ISA_TABLE(avx512)
+#undef TF_DECLARE_ISA_TABLE

@@ -1,0 +1,18 @@
+// Per-ISA registration: each kernel family fills its entries of the dispatch table.
+// Compiled once per ISA inside namespace tensorforge::cpu::TF_ISA_NS.
+#pragma once
+
+#include "core/dispatch.h"
+
+#ifndef TF_ISA_NS
+#error "TF_ISA_NS must be defined when compiling kernels"
+#endif
+
+namespace tensorforge::cpu::TF_ISA_NS {
+using kernels::KernelTable;
+void register_elementwise(KernelTable& t);  // cpu/elementwise: unary, binary, where, cast
+void register_reduce(KernelTable& t);       // cpu/reduce: reductions, arg-reductions, softmax
+void register_gemm(KernelTable& t);         // cpu/gemm
+void register_random(KernelTable& t);       // cpu/random
+void register_index(KernelTable& t);        // cpu/index: advanced-indexing gather / put
+}  // namespace tensorforge::cpu::TF_ISA_NS

@@ -1,0 +1,16 @@
+// Builds this ISA's dispatch table from the kernel families.
+#include "cpu/register.h"
+#include "cpu/simd/vec.h"
+
+namespace tensorforge::cpu::TF_ISA_NS {
+
+void fill_table(KernelTable& t) {
+  t.isa = kIsaName;
+  register_elementwise(t);
+  register_reduce(t);
+  register_gemm(t);
+  register_random(t);
+  register_index(t);
+}
+
+}  // namespace tensorforge::cpu::TF_ISA_NS

@@ -1,0 +1,238 @@
+"""The autograd graph: grad mode, nodes, and the engine that walks them backwards.
+
+A node is created per differentiable op (``record``). It holds the op's inputs (``parents``),
+what its backward rule needs (``saved`` tensors, checked against in-place changes, and plain
+``info``), and the rule itself from ``rules.py``. ``backward`` sorts the graph topologically
+from the output, runs each rule once with the summed gradient of its output, and accumulates
+into the ``.grad`` of leaves.
+"""
+from __future__ import annotations
+
+import functools
+import weakref
+
+_grad_enabled = [True]
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled[0]
+
+
+class _GradMode:
+    """Base of ``no_grad`` / ``enable_grad``: a context manager and a decorator."""
+
+    mode = True
+
+    def __enter__(self):
+        self._prev = _grad_enabled[0]
+        _grad_enabled[0] = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _grad_enabled[0] = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Disables graph recording inside the block (or the decorated function)."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Enables graph recording inside the block, e.g. within ``no_grad``."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self._prev = _grad_enabled[0]
+        _grad_enabled[0] = self.mode
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        mode = self.mode
+        _grad_enabled[0] = self._prev
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class Node:
+    """One recorded op: ``grad_fn`` of its output tensor."""
+
+    __slots__ = ("rule", "parents", "saved", "versions", "info", "out_ref", "hooks", "freed",
+                 "__weakref__")
+
+    def __init__(self, rule, parents, saved, info):
+        self.rule = rule
+        self.parents = parents
+        self.saved = saved
+        self.versions = tuple(t._c.version if t is not None else 0 for t in saved) if saved else ()
+        self.info = info
+        self.out_ref = None
+        self.hooks = None  # hooks registered on the output tensor
+        self.freed = False
+
+    def name(self) -> str:
+        n = self.rule.__name__
+        return "".join(p.capitalize() for p in n.split("_")) + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+    @property
+    def next_functions(self):
+        return tuple((p.grad_fn, 0) if p is not None else (None, 0) for p in self.parents)
+
+    def unpack(self):
+        """The saved tensors, after checking none was modified in place since the forward."""
+        if self.freed:
+            raise RuntimeError(
+                f"[{self.name()}] Trying to backward through the graph a second time (or directly access "
+                "saved tensors after they have already been freed). Saved intermediate values of the graph "
+                "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you "
+                "need to backward through the graph a second time.")
+        for t, v in zip(self.saved, self.versions):
+            if t is not None and t._c.version != v:
+                raise RuntimeError(
+                    f"[{self.name()}] one of the variables needed for gradient computation has been "
+                    f"modified by an inplace operation: tensor of shape {list(t.shape)} is at version "
+                    f"{t._c.version}; expected version {v} instead.")
+        return self.saved
+
+
+def needs_grad(*tensors) -> bool:
+    if not _grad_enabled[0]:
+        return False
+    for t in tensors:
+        if t is not None and t._requires_grad:
+            return True
+    return False
+
+
+def record(out, rule, parents, saved=(), info=None, save_output=False):
+    """Attaches a node to ``out`` (already computed) if any parent requires grad."""
+    node = Node(rule, parents, saved, info)
+    if save_output:
+        # A detached alias (last in ``saved``): no reference cycle through the output.
+        node.saved = node.saved + (out.detach(),)
+        node.versions = node.versions + (out._c.version,)
+    out._requires_grad = True
+    out.grad_fn = node
+    return out
+
+
+def _topo_order(roots):
+    """Nodes reachable from ``roots``, each before every node it feeds (outputs first)."""
+    order = []
+    seen = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            for p in node.parents:
+                if p is not None and p.grad_fn is not None and p.grad_fn not in seen:
+                    stack.append((p.grad_fn, False))
+    order.reverse()
+    return order
+
+
+def _accumulate(store, key, g):
+    prev = store.get(key)
+    store[key] = g if prev is None else prev + g
+
+
+def _apply_hooks(hooks, g):
+    for h in hooks:
+        r = h(g)
+        if r is not None:
+            g = r
+    return g
+
+
+def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None):
+    """Propagates ``grads`` from ``roots``. With ``inputs``, returns their gradients
+    (``autograd.grad``) instead of accumulating into the leaves' ``.grad``."""
+    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+    results = [None] * len(inputs) if inputs is not None else None
+
+    def deliver(t, g):
+        if wanted is not None:
+            i = wanted.get(id(t))
+            if i is not None:
+                results[i] = g if results[i] is None else results[i] + g
+            return
+        if t.grad is None:
+            t.grad = g if create_graph else g.detach().clone()
+        elif create_graph:
+            t.grad = t.grad + g
+        else:
+            t.grad.add_(g)
+
+    node_grads = {}
+    prev_mode = _grad_enabled[0]
+    _grad_enabled[0] = bool(create_graph)
+    try:
+        for r, g in zip(roots, grads):
+            if r.grad_fn is not None:
+                _accumulate(node_grads, r.grad_fn, g)
+            elif r._requires_grad:
+                deliver(r, _apply_hooks(r._hooks, g) if r._hooks else g)
+        for node in _topo_order([r.grad_fn for r in roots if r.grad_fn is not None]):
+            g = node_grads.pop(node, None)
+            if g is None:
+                continue
+            if node.hooks:
+                g = _apply_hooks(node.hooks, g)
+            if node.out_ref is not None:
+                out = node.out_ref()
+                if out is not None:
+                    if wanted is not None and id(out) in wanted:
+                        deliver(out, g)
+                    elif out._retains_grad and wanted is None:
+                        out.grad = g.detach() if out.grad is None else out.grad + g.detach()
+            node.unpack()
+            parent_grads = node.rule(node, g)
+            if not retain_graph:
+                node.saved = ()
+                node.freed = True
+            for p, pg in zip(node.parents, parent_grads):
+                if pg is None or p is None or not p._requires_grad:
+                    continue
+                if p.grad_fn is not None:
+                    _accumulate(node_grads, p.grad_fn, pg)
+                else:
+                    deliver(p, _apply_hooks(p._hooks, pg) if p._hooks else pg)
+    finally:
+        _grad_enabled[0] = prev_mode
+    return results
+
+
+def output_ref(t):
+    """Links t's node back to t (for hooks, retain_grad and autograd.grad on non-leaves)."""
+    if t.grad_fn is not None and t.grad_fn.out_ref is None:
+        t.grad_fn.out_ref = weakref.ref(t)

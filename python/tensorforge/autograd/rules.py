@@ -1,0 +1,537 @@
+"""Every op's backward rule, in one place.
+
+A rule is ``rule(node, grad) -> tuple of gradients``, one per entry of ``node.parents`` (None
+where no gradient is needed). ``node.saved`` holds the tensors recorded at forward time (the
+op's output last, for ops recorded with ``save_output``) and ``node.info`` any plain values.
+Rules are written with tensor ops so that ``create_graph=True`` differentiates them again;
+the fused C++ backward kernels (activations, softmax) are used where they exist.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import _C
+from ..tensor import _wrap
+from . import ops as O
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+def sum_to(g, shape):
+    """Sums a broadcast gradient back down to ``shape``."""
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    lead = g.ndim - len(shape)
+    dims = list(range(lead)) + [i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1]
+    if dims:
+        g = O.sum(g, dims, keepdim=True)
+    return O.reshape(g, list(shape)) if tuple(g.shape) != shape else g
+
+
+def _needs(node, i) -> bool:
+    p = node.parents[i]
+    return p is not None and p._requires_grad
+
+
+def _expand_reduced(g, shape, dims, keepdim):
+    """Broadcasts the gradient of a reduction back over the reduced dims."""
+    nd = len(shape)
+    if not keepdim and nd:
+        ds = sorted(d % nd for d in dims) if dims else list(range(nd))
+        for d in ds:
+            g = O.unsqueeze(g, d)
+    return O.expand(g, list(shape))
+
+
+def _reduced_count(shape, dims) -> int:
+    nd = len(shape)
+    if not dims:
+        return math.prod(shape)
+    return math.prod(shape[d % nd] for d in dims) if nd else 1
+
+
+def _one_minus(t):
+    return O.sub(O.as_operand(1.0, t), t)
+
+
+def _zeros(shape, dtype):
+    return _wrap(_C.full(list(shape), 0.0, dtype.code))
+
+
+def _fused(op, g, t, alpha=0.0, beta=0.0):
+    return _wrap(_C.binary(O.B[op], g._c, t._c, alpha, beta))
+
+
+# ---- arithmetic ------------------------------------------------------------------------------
+def add(node, g):
+    a, b = node.parents
+    alpha = node.info
+    ga = sum_to(g, a.shape) if a._requires_grad else None
+    gb = None
+    if b._requires_grad:
+        gb = sum_to(g if alpha == 1.0 else g * alpha, b.shape)
+    return ga, gb
+
+
+def mul(node, g):
+    a, b = node.parents
+    sb, sa = node.saved
+    ga = sum_to(O.mul(g, sb), a.shape) if a._requires_grad else None
+    gb = sum_to(O.mul(g, sa), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def div(node, g):
+    a, b = node.parents
+    bs = node.saved[0]
+    ga = sum_to(O.div(g, bs), a.shape) if a._requires_grad else None
+    gb = None
+    if b._requires_grad:
+        out = node.saved[-1]
+        gb = sum_to(O.neg(O.div(O.mul(g, out), bs)), b.shape)
+    return ga, gb
+
+
+def pow(node, g):
+    a, b = node.parents
+    sa, sb = node.saved
+    ga = gb = None
+    if a._requires_grad:
+        ga = sum_to(O.mul(O.mul(g, sb), O.pow(sa, O.sub(sb, 1.0))), a.shape)
+    if b._requires_grad:
+        out = O.pow(sa, sb)
+        safe_log = O.where(O.eq(sa, 0.0), _zeros(sa.shape, sa.dtype), O.log(sa))
+        gb = sum_to(O.mul(O.mul(g, out), safe_log), b.shape)
+    return ga, gb
+
+
+def pow_scalar(node, g):
+    (x,) = node.saved
+    p = node.info[0]
+    if p == 0.0:
+        return (O.mul(g, 0.0),)
+    return (O.mul(O.mul(g, p), O.pow(x, p - 1.0)),)
+
+
+def remainder(node, g):
+    a, b = node.parents
+    sa, sb = node.saved
+    ga = sum_to(g, a.shape) if a._requires_grad else None
+    gb = sum_to(O.mul(O.neg(g), O.floor_divide(sa, sb)), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def atan2(node, g):
+    a, b = node.parents
+    sa, sb = node.saved
+    denom = O.add(O.mul(sa, sa), O.mul(sb, sb))
+    ga = sum_to(O.div(O.mul(g, sb), denom), a.shape) if a._requires_grad else None
+    gb = sum_to(O.div(O.mul(O.neg(g), sa), denom), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def _minmax_pair(node, g, first_wins_op):
+    a, b = node.parents
+    sa, sb = node.saved
+    wins_a = O.to_dtype_op(first_wins_op(sa, sb), g.dtype)
+    ties = O.to_dtype_op(O.eq(sa, sb), g.dtype)
+    share_a = O.add(wins_a, O.mul(ties, 0.5))
+    ga = sum_to(O.mul(g, share_a), a.shape) if a._requires_grad else None
+    gb = sum_to(O.mul(g, _one_minus(share_a)), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def maximum(node, g):
+    return _minmax_pair(node, g, O.gt)
+
+
+def minimum(node, g):
+    return _minmax_pair(node, g, O.lt)
+
+
+def zero_grad(node, g):
+    return tuple(_zeros(g.shape, g.dtype) if p is not None and p._requires_grad else None for p in node.parents)
+
+
+def zero_grad2(node, g):
+    a, b = node.parents
+    return (O.mul(sum_to(g, a.shape), 0.0) if a._requires_grad else None,
+            O.mul(sum_to(g, b.shape), 0.0) if b._requires_grad else None)
+
+
+# ---- unary -----------------------------------------------------------------------------------
+def neg(node, g):
+    return (O.neg(g),)
+
+
+def abs(node, g):
+    return (O.mul(g, O.sign(node.saved[0])),)
+
+
+def exp(node, g):
+    return (O.mul(g, node.saved[-1]),)
+
+
+def log(node, g):
+    return (O.div(g, node.saved[0]),)
+
+
+def sqrt(node, g):
+    return (O.div(g, O.mul(node.saved[-1], 2.0)),)
+
+
+def rsqrt(node, g):
+    out = node.saved[-1]
+    return (O.mul(O.mul(g, -0.5), O.mul(O.mul(out, out), out)),)
+
+
+def sin(node, g):
+    return (O.mul(g, O.cos(node.saved[0])),)
+
+
+def cos(node, g):
+    return (O.mul(g, O.neg(O.sin(node.saved[0]))),)
+
+
+def tan(node, g):
+    out = node.saved[-1]
+    return (O.mul(g, O.add(O.mul(out, out), 1.0)),)
+
+
+def tanh(node, g):
+    return (_fused("TanhBackward", g, node.saved[-1]),)
+
+
+def sigmoid(node, g):
+    return (_fused("SigmoidBackward", g, node.saved[-1]),)
+
+
+def relu(node, g):
+    return (_fused("ReluBackward", g, node.saved[-1]),)
+
+
+def reciprocal(node, g):
+    out = node.saved[-1]
+    return (O.mul(O.neg(g), O.mul(out, out)),)
+
+
+def square(node, g):
+    return (O.mul(O.mul(g, node.saved[0]), 2.0),)
+
+
+def log1p(node, g):
+    return (O.div(g, O.add(node.saved[0], 1.0)),)
+
+
+def expm1(node, g):
+    return (O.mul(g, O.add(node.saved[-1], 1.0)),)
+
+
+def log2(node, g):
+    return (O.div(g, O.mul(node.saved[0], math.log(2.0))),)
+
+
+def log10(node, g):
+    return (O.div(g, O.mul(node.saved[0], math.log(10.0))),)
+
+
+def erf(node, g):
+    x = node.saved[0]
+    return (O.mul(O.mul(g, 2.0 / math.sqrt(math.pi)), O.exp(O.neg(O.mul(x, x)))),)
+
+
+def asin(node, g):
+    x = node.saved[0]
+    return (O.div(g, O.sqrt(_one_minus(O.mul(x, x)))),)
+
+
+def acos(node, g):
+    x = node.saved[0]
+    return (O.neg(O.div(g, O.sqrt(_one_minus(O.mul(x, x))))),)
+
+
+def atan(node, g):
+    x = node.saved[0]
+    return (O.div(g, O.add(O.mul(x, x), 1.0)),)
+
+
+def clamp(node, g):
+    x = node.saved[0]
+    lo, hi = node.info
+    keep = None
+    if not math.isnan(lo):
+        keep = O.ge(x, lo)
+    if not math.isnan(hi):
+        upper = O.le(x, hi)
+        keep = upper if keep is None else O.logical_and(keep, upper)
+    return (O.mul(g, O.to_dtype_op(keep, g.dtype)),)
+
+
+def activation(op):
+    """Rule for an activation with a fused backward kernel taking the saved input."""
+
+    def rule(node, g):
+        alpha, beta = node.info
+        return (_fused(op, g, node.saved[0], alpha, beta),)
+
+    rule.__name__ = op.replace("Backward", "").lower()
+    return rule
+
+
+# ---- selection -------------------------------------------------------------------------------
+def where(node, g):
+    a, b = node.parents
+    (cond,) = node.saved
+    zero = _zeros(g.shape, g.dtype)
+    ga = sum_to(O.where(cond, g, zero), a.shape) if a._requires_grad else None
+    gb = sum_to(O.where(cond, zero, g), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def masked_fill(node, g):
+    x, v = node.parents
+    (mask,) = node.saved
+    zero = _zeros(g.shape, g.dtype)
+    gx = O.where(mask, zero, g) if x._requires_grad else None
+    gv = O.sum(O.where(mask, g, zero)) if v is not None and v._requires_grad else None
+    return gx, gv
+
+
+def copy_(node, g):
+    old, src = node.parents
+    shape, src_dtype = node.info
+    gsrc = None
+    if src._requires_grad:
+        gsrc = sum_to(O.to_dtype_op(g, src_dtype), src.shape)
+    return (O.mul(g, 0.0) if old._requires_grad else None), gsrc
+
+
+def to_dtype(node, g):
+    return (O.to_dtype_op(g, node.info),)
+
+
+def identity(node, g):
+    return (g,)
+
+
+# ---- views -----------------------------------------------------------------------------------
+def reshape(node, g):
+    return (O.reshape(g, list(node.info)),)
+
+
+def permute(node, g):
+    dims = node.info
+    inv = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inv[d % len(dims)] = i
+    return (O.permute(g, inv),)
+
+
+def transpose(node, g):
+    d0, d1 = node.info
+    return (O.transpose(g, d0, d1),)
+
+
+def expand(node, g):
+    return (sum_to(g, node.info),)
+
+
+def view_backward(node, g):
+    """Gradient of any view: zeros of the input's shape with g written into the same view."""
+    shape, make_view = node.info
+    out = _zeros(shape, g.dtype)
+    _C.copy_(make_view(out._c), g._c)
+    return (out,)
+
+
+def index(node, g):
+    shape, key, lst = node.info
+    out = _zeros(shape, g.dtype)
+    view_c, _ = O._basic_view(out._c, key)
+    _C.index_put_(view_c, lst, g._c, True)
+    return (out,)
+
+
+def setitem(node, g):
+    old, v = node.parents
+    key, vshape = node.info
+    gold = None
+    if old._requires_grad:
+        gold = O.clone(g)
+        O._setitem_c(gold._c, key, _zeros([], g.dtype))
+    gv = sum_to(O.getitem(g, key), vshape) if v._requires_grad else None
+    return gold, gv
+
+
+def index_select(node, g):
+    (x,) = node.parents
+    (idx,) = node.saved
+    dim = node.info % max(x.ndim, 1)
+    out = _zeros(list(x.shape), g.dtype)
+    if x.ndim == 0:
+        return (O.sum(g).reshape([]),)
+    _C.index_put_(out._c, [None] * dim + [idx.reshape(-1)._c], g._c, True)
+    return (out,)
+
+
+def gather(node, g):
+    (x,) = node.parents
+    (idx,) = node.saved
+    return (O.scatter_add(_zeros(list(x.shape), g.dtype), node.info, idx, g),)
+
+
+def scatter_add(node, g):
+    x, src = node.parents
+    (idx,) = node.saved
+    gsrc = None
+    if src._requires_grad:
+        gi = O.gather(g, node.info, idx)
+        gsrc = _zeros(list(src.shape), g.dtype)
+        sl = tuple(slice(0, s) for s in idx.shape)
+        O._setitem_c(gsrc._c, sl, gi)
+    return (g if x._requires_grad else None), gsrc
+
+
+def index_add(node, g):
+    x, src = node.parents
+    (idx,) = node.saved
+    gsrc = O.index_select(g, node.info, idx) if src._requires_grad else None
+    return (g if x._requires_grad else None), gsrc
+
+
+def masked_select(node, g):
+    (x,) = node.parents
+    (mask,) = node.saved
+    shape = _C.binary(O.B["Mul"], x._c, mask._c, 1.0, 0.0).shape  # the broadcast shape
+    full = _zeros(shape, g.dtype)
+    _C.index_put_(full._c, [_C.expand(mask._c, list(shape))], g._c, True)
+    return (sum_to(full, x.shape),)
+
+
+def cat(node, g):
+    dim, sizes = node.info
+    out, start = [], 0
+    for p, s in zip(node.parents, sizes):
+        out.append(O.narrow(g, dim, start, s) if p._requires_grad else None)
+        start += s
+    return tuple(out)
+
+
+def stack(node, g):
+    dim = node.info
+    return tuple(O.select(g, dim, i) if p._requires_grad else None for i, p in enumerate(node.parents))
+
+
+# ---- reductions ------------------------------------------------------------------------------
+def sum(node, g):
+    shape, dims, keepdim = node.info
+    return (_expand_reduced(g, shape, dims, keepdim),)
+
+
+def mean(node, g):
+    shape, dims, keepdim = node.info
+    n = _reduced_count(shape, dims)
+    return (_expand_reduced(O.div(g, float(n)), shape, dims, keepdim),)
+
+
+def prod(node, g):
+    x, out = node.saved
+    dims, keepdim = node.info
+    ge = _expand_reduced(g, x.shape, dims, keepdim)
+    oe = _expand_reduced(out, x.shape, dims, keepdim)
+    # out / x, recomputed without the zero where x has zeros
+    safe = O.where(O.eq(x, 0.0), O.add(_zeros(x.shape, x.dtype), 1.0), x)
+    return (O.mul(ge, O.div(oe, safe)) if not bool(O.any(O.eq(x, 0.0)).item()) else _prod_with_zeros(x, ge, dims),)
+
+
+def _prod_with_zeros(x, ge, dims):
+    # product of all other elements, computed directly per element (rare path)
+    nd = x.ndim
+    ds = sorted(d % nd for d in dims) if dims else list(range(nd))
+    xn = x.detach().numpy()
+    import numpy as np
+
+    out = np.empty_like(xn)
+    moved = np.moveaxis(xn, ds, list(range(nd - len(ds), nd)))
+    flat = moved.reshape(moved.shape[: nd - len(ds)] + (-1,))
+    res = np.empty_like(flat)
+    for i in range(flat.shape[-1]):
+        others = np.delete(flat, i, axis=-1)
+        res[..., i] = np.prod(others, axis=-1)
+    res = res.reshape(moved.shape)
+    out = np.moveaxis(res, list(range(nd - len(ds), nd)), ds)
+    from ..tensor import tensor
+
+    return O.mul(ge, tensor(out, dtype=x.dtype))
+
+
+def var(node, g):
+    (x,) = node.saved
+    dims, keepdim, correction = node.info
+    n = _reduced_count(x.shape, dims)
+    m = O.mean(x, dims if dims else None, keepdim=True)
+    ge = _expand_reduced(g, x.shape, dims, keepdim)
+    return (O.mul(ge, O.mul(O.sub(x, m), 2.0 / max(n - correction, 0) if n - correction > 0 else float("inf"))),)
+
+
+def amax(node, g):
+    x, out = node.saved
+    dims, keepdim = node.info
+    oe = _expand_reduced(out, x.shape, dims, keepdim)
+    mask = O.to_dtype_op(O.eq(x, oe), g.dtype)
+    count = O.sum(mask, dims if dims else None, keepdim=True)
+    ge = _expand_reduced(g, x.shape, dims, keepdim)
+    return (O.div(O.mul(ge, mask), count),)
+
+
+def max_dim(node, g):
+    shape, dim, keepdim, indices = node.info
+    if not keepdim and len(shape):
+        g = O.unsqueeze(g, dim)
+        indices = O.unsqueeze(indices, dim)
+    if len(shape) == 0:
+        return (g.reshape([]),)
+    return (O.scatter_add(_zeros(list(shape), g.dtype), dim, indices, g),)
+
+
+def logsumexp(node, g):
+    x, out = node.saved
+    dims, keepdim = node.info
+    oe = _expand_reduced(out, x.shape, dims, keepdim)
+    ge = _expand_reduced(g, x.shape, dims, keepdim)
+    return (O.mul(ge, O.exp(O.sub(x, oe))),)
+
+
+def softmax(node, g):
+    dim, log = node.info
+    out = node.saved[-1]
+    return (_wrap(_C.softmax_backward(g._c, out._c, dim, log)),)
+
+
+# ---- linear algebra --------------------------------------------------------------------------
+def matmul(node, g):
+    a, b = node.parents
+    sa, sb = node.saved
+    # 1-D operands are treated as [1, k] / [k, 1] matrices, as in the forward.
+    a_shape = [1, a.shape[0]] if a.ndim == 1 else list(a.shape)
+    b_shape = [b.shape[0], 1] if b.ndim == 1 else list(b.shape)
+    out_shape = list(g.shape)
+    if a.ndim == 1:
+        out_shape.insert(len(out_shape) - (0 if b.ndim == 1 else 1), 1)
+    if b.ndim == 1:
+        out_shape.append(1)
+    g2 = O.reshape(g, out_shape)
+    ga = gb = None
+    if a._requires_grad:
+        ga = O.matmul(g2, O.transpose(O.reshape(sb, b_shape), -1, -2))
+        ga = O.reshape(sum_to(ga, a_shape), list(a.shape))
+    if b._requires_grad:
+        a2 = O.reshape(sa, a_shape)
+        if len(b_shape) == 2 and a2.ndim > 2:
+            # fold the batch of a into the rows: one large GEMM instead of a batch and a sum
+            k = a_shape[-1]
+            gb = O.matmul(O.transpose(O.reshape(a2, [-1, k]), 0, 1), O.reshape(g2, [-1, b_shape[-1]]))
+        else:
+            gb = sum_to(O.matmul(O.transpose(a2, -1, -2), g2), b_shape)
+        gb = O.reshape(gb, list(b.shape))
+    return ga, gb

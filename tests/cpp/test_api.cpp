@@ -1,0 +1,73 @@
+// The public C++ API as a native user sees it: results, views, errors, ISAs.
+#include <tensorforge/tensorforge.h>
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+namespace tf = tensorforge;
+
+namespace {
+int g_failed = 0;
+int g_passed = 0;
+
+void check(bool ok, const std::string& what) {
+  if (ok) {
+    ++g_passed;
+  } else {
+    ++g_failed;
+    std::printf("FAILED: %s\n", what.c_str());
+  }
+}
+
+template <typename E>
+void expect_throw(const std::function<void()>& fn, const std::string& what, const char* op) {
+  try {
+    fn();
+    check(false, what + " (no exception)");
+  } catch (const E& e) {
+    check(std::string(e.what()).find(op) != std::string::npos, what + " message names the op: " + e.what());
+  } catch (...) {
+    check(false, what + " (wrong exception type)");
+  }
+}
+
+float at(const tf::Tensor& t, int64_t i) { return tf::contiguous(t).data<float>()[i]; }
+}  // namespace
+
+int main() {
+  for (const std::string& isa : tf::available_isas()) {
+    tf::set_isa(isa);
+    // matmul against a hand-computed product
+    tf::Tensor a = tf::arange(0, 6, 1, tf::DType::Float32);
+    tf::Tensor m = tf::view(a, {2, 3});
+    tf::Tensor p = tf::matmul(m, tf::transpose(m, 0, 1));  // [[5, 14], [14, 50]]
+    check(p.shape() == tf::Shape({2, 2}), isa + ": matmul shape");
+    check(at(p, 0) == 5.f && at(p, 1) == 14.f && at(p, 3) == 50.f, isa + ": matmul values");
+    // broadcasting add and a reduction
+    tf::Tensor s = tf::sum(tf::add(m, tf::ones({3})));
+    check(*s.data<float>() == 21.f, isa + ": broadcast add + sum");
+    // softmax rows sum to one
+    tf::Tensor sm = tf::softmax(tf::randn({5, 7}), 1);
+    tf::Tensor rows = tf::sum(sm, {1});
+    bool ok = true;
+    for (int i = 0; i < 5; ++i) ok = ok && std::fabs(at(rows, i) - 1.f) < 1e-5f;
+    check(ok, isa + ": softmax rows sum to 1");
+    // exp matches std::exp
+    tf::Tensor e = tf::exp(tf::view(a, {6}));
+    check(std::fabs(at(e, 5) - std::exp(5.f)) < 1e-3f, isa + ": exp");
+  }
+  tf::set_isa(tf::available_isas().front());
+  // views share storage
+  tf::Tensor z = tf::zeros({3, 4});
+  tf::fill_(tf::select(z, 0, 1), 7.0);
+  check(at(z, 4) == 7.f && at(z, 3) == 0.f, "select view writes through");
+  // errors name the op
+  expect_throw<tf::ShapeError>([] { tf::matmul(tf::ones({2, 3}), tf::ones({4, 5})); }, "matmul shapes", "[matmul]");
+  expect_throw<tf::ShapeError>([] { tf::add(tf::ones({2, 3}), tf::ones({4})); }, "broadcast", "[add]");
+  expect_throw<tf::IndexError>([] { tf::select(tf::ones({2}), 0, 5); }, "select range", "[select]");
+  expect_throw<tf::DTypeError>([] { tf::softmax(tf::ones({2}, tf::DType::Int64), 0); }, "softmax dtype", "[softmax]");
+  std::printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,45 @@
+"""The seeded generator: reproducible, thread-count independent, correct distributions."""
+import numpy as np
+
+import tensorforge as tf
+
+
+def test_manual_seed_reproducible():
+    tf.manual_seed(123)
+    a = tf.rand(1000)
+    b = tf.randn(10)
+    tf.manual_seed(123)
+    np.testing.assert_array_equal(a.numpy(), tf.rand(1000).numpy())
+    np.testing.assert_array_equal(b.numpy(), tf.randn(10).numpy())
+
+
+def test_independent_of_thread_count_and_isa():
+    n = tf.get_num_threads()
+    outs = []
+    for threads in (1, 2):
+        for isa in tf.backends.cpu.available_isas():
+            tf.set_num_threads(threads)
+            tf.backends.cpu.set_isa(isa)
+            tf.manual_seed(7)
+            outs.append(tf.randn(300000).numpy())
+    tf.set_num_threads(n)
+    tf.backends.cpu.set_isa(tf.backends.cpu.available_isas()[0])
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o, outs[0])
+
+
+def test_distributions():
+    tf.manual_seed(0)
+    u = tf.rand(1_000_000).numpy()
+    assert 0 <= u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 2e-3 and abs(u.var() - 1 / 12) < 2e-3
+    z = tf.randn(1_000_000, dtype=tf.float64).numpy()
+    assert abs(z.mean()) < 5e-3 and abs(z.std() - 1) < 5e-3
+    r = tf.randint(3, 9, (100000,)).numpy()
+    assert r.min() == 3 and r.max() == 8 and r.dtype == np.int64
+    p = tf.randperm(50).numpy()
+    assert sorted(p.tolist()) == list(range(50))
+    x = tf.empty(1000)
+    x.uniform_(-2, 2)
+    assert -2 <= float(x.min()) and float(x.max()) < 2
+    x.normal_(5, 0.1)
+    assert abs(float(x.mean()) - 5) < 0.02
