@@ -1,6 +1,8 @@
 // Every op of ops.h, forwarded as is. Kernels run with the GIL released.
 #include <pybind11/stl.h>
 
+#include <optional>
+
 #include "bindings.h"
 #include "tensorforge/tensorforge.h"
 
@@ -9,6 +11,13 @@ namespace py = pybind11;
 namespace tensorforge::bindings {
 
 namespace {
+// Releasing the GIL costs more than a small kernel; release it only for real work.
+struct ReleaseIfLarge {
+  std::optional<py::gil_scoped_release> release;
+  explicit ReleaseIfLarge(int64_t elements) {
+    if (elements >= 16384) release.emplace();
+  }
+};
 using Dims = std::vector<int64_t>;
 using Tensors = std::vector<Tensor>;
 DType dt(int code) {
@@ -142,21 +151,32 @@ void bind_ops(py::module_& m) {
 
   // elementwise
   m.def("result_type", [](const Tensor& a, const Tensor& b) { return static_cast<int>(result_type(a, b)); });
-  m.def("unary", [](int op, const Tensor& x, double a, double b) { return unary(static_cast<UnaryOp>(op), x, a, b); }, nogil);
-  m.def("unary_", [](int op, const Tensor& x, double a, double b) { unary_(static_cast<UnaryOp>(op), x, a, b); }, nogil);
+  m.def("unary", [](int op, const Tensor& x, double a, double b) {
+    ReleaseIfLarge r(x.numel());
+    return unary(static_cast<UnaryOp>(op), x, a, b); });
+  m.def("unary_", [](int op, const Tensor& x, double a, double b) {
+    ReleaseIfLarge r(x.numel());
+    unary_(static_cast<UnaryOp>(op), x, a, b); });
   m.def("binary", [](int op, const Tensor& x, const Tensor& y, double a, double b) {
-    return binary(static_cast<BinaryOp>(op), x, y, a, b); }, nogil);
+    ReleaseIfLarge r(x.numel() + y.numel());
+    return binary(static_cast<BinaryOp>(op), x, y, a, b); });
   m.def("binary_", [](int op, const Tensor& x, const Tensor& y, double a, double b) {
-    binary_(static_cast<BinaryOp>(op), x, y, a, b); }, nogil);
-  m.def("add", [](const Tensor& x, const Tensor& y) { return binary(BinaryOp::Add, x, y); }, nogil);
-  m.def("mul", [](const Tensor& x, const Tensor& y) { return binary(BinaryOp::Mul, x, y); }, nogil);
+    ReleaseIfLarge r(x.numel() + y.numel());
+    binary_(static_cast<BinaryOp>(op), x, y, a, b); });
+  m.def("add", [](const Tensor& x, const Tensor& y) {
+    ReleaseIfLarge r(x.numel() + y.numel());
+    return binary(BinaryOp::Add, x, y); });
+  m.def("mul", [](const Tensor& x, const Tensor& y) {
+    ReleaseIfLarge r(x.numel() + y.numel());
+    return binary(BinaryOp::Mul, x, y); });
   m.def("where", &where, nogil);
   m.def("masked_fill_", &masked_fill_, nogil);
   m.def("fill_", &fill_, nogil);
 
   // reductions
   m.def("reduce", [](int op, const Tensor& x, const Dims& dims, bool keepdim, double p) {
-    return reduce(static_cast<ReduceOp>(op), x, dims, keepdim, p); }, nogil);
+    ReleaseIfLarge r(x.numel());
+    return reduce(static_cast<ReduceOp>(op), x, dims, keepdim, p); });
   m.def("max_dim", &max_dim, nogil);
   m.def("min_dim", &min_dim, nogil);
   m.def("argmax", &argmax, nogil);

@@ -83,8 +83,30 @@ BinaryPlan plan_binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   return {dt, binary_outputs_bool(op) ? DType::Bool : dt, loop};
 }
 
+// Contiguous operands of the output's shape, or 1-element ones broadcast as scalars: one flat
+// loop, no iterator to build (the common case, and most of the cost for small tensors).
+bool flat_operand(const Tensor& t, const Tensor& out, int64_t* stride) {
+  if (t.numel() == 1) {
+    *stride = 0;
+    return true;
+  }
+  *stride = t.itemsize();
+  return t.shape() == out.shape() && t.is_contiguous();
+}
+
 void run_binary(const BinaryPlan& plan, const Tensor& out, const Tensor& a, const Tensor& b,
                 double alpha, double beta) {
+  int64_t sa = 0, sb = 0;
+  if (out.is_contiguous() && flat_operand(a, out, &sa) && flat_operand(b, out, &sb)) {
+    char* po = static_cast<char*>(out.data_ptr());
+    const char* pa = static_cast<const char*>(a.data_ptr());
+    const char* pb = static_cast<const char*>(b.data_ptr());
+    const int64_t so = out.itemsize();
+    parallel_for(0, out.numel(), kElementwiseGrain, [&](int64_t i0, int64_t i1) {
+      plan.loop(po + i0 * so, pa + i0 * sa, pb + i0 * sb, i1 - i0, so, sa, sb, alpha, beta);
+    });
+    return;
+  }
   ElemIter it = make_iter({&out, &a, &b}, out.shape());
   for_each_segment(it, kElementwiseGrain, [&](char** p, const int64_t* s, int64_t n) {
     plan.loop(p[0], p[1], p[2], n, s[0], s[1], s[2], alpha, beta);
@@ -104,6 +126,15 @@ Tensor unary(UnaryOp op, const Tensor& x, double alpha, double beta) {
   auto loop = need(K().unary[static_cast<int>(op)][static_cast<int>(dt)], name, x.dtype());
   const Tensor in = dt == x.dtype() ? x : to_dtype(x, dt);
   Tensor out = Tensor::empty(x.shape(), unary_outputs_bool(op) ? DType::Bool : dt);
+  if (in.is_contiguous()) {
+    char* po = static_cast<char*>(out.data_ptr());
+    const char* pi = static_cast<const char*>(in.data_ptr());
+    const int64_t so = out.itemsize(), si = in.itemsize();
+    parallel_for(0, out.numel(), kElementwiseGrain, [&](int64_t i0, int64_t i1) {
+      loop(po + i0 * so, pi + i0 * si, i1 - i0, so, si, alpha, beta);
+    });
+    return out;
+  }
   ElemIter it = make_iter({&out, &in}, out.shape());
   for_each_segment(it, kElementwiseGrain, [&](char** p, const int64_t* s, int64_t n) {
     loop(p[0], p[1], n, s[0], s[1], alpha, beta);

@@ -9,6 +9,9 @@ into the ``.grad`` of leaves.
 from __future__ import annotations
 
 import functools
+import heapq
+import sys
+import itertools
 import weakref
 
 _grad_enabled = [True]
@@ -74,17 +77,22 @@ class set_grad_enabled(_GradMode):
         return wrapper
 
 
-class Node:
-    """One recorded op: ``grad_fn`` of its output tensor."""
+_sequence = itertools.count()
 
-    __slots__ = ("rule", "parents", "saved", "versions", "info", "out_ref", "hooks", "freed",
+
+class Node:
+    """One recorded op: ``grad_fn`` of its output tensor. ``seq`` grows with creation order, so
+    every node is newer than the nodes that produced its inputs."""
+
+    __slots__ = ("rule", "parents", "saved", "versions", "info", "out_ref", "hooks", "freed", "seq",
                  "__weakref__")
 
     def __init__(self, rule, parents, saved, info):
+        self.seq = next(_sequence)
         self.rule = rule
         self.parents = parents
         self.saved = saved
-        self.versions = tuple(t._c.version if t is not None else 0 for t in saved) if saved else ()
+        self.versions = tuple([t._c.version if t is not None else 0 for t in saved]) if saved else ()
         self.info = info
         self.out_ref = None
         self.hooks = None  # hooks registered on the output tensor
@@ -139,33 +147,6 @@ def record(out, rule, parents, saved=(), info=None, save_output=False):
     return out
 
 
-def _topo_order(roots):
-    """Nodes reachable from ``roots``, each before every node it feeds (outputs first)."""
-    order = []
-    seen = set()
-    for root in roots:
-        stack = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            if node in seen:
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            for p in node.parents:
-                if p is not None and p.grad_fn is not None and p.grad_fn not in seen:
-                    stack.append((p.grad_fn, False))
-    order.reverse()
-    return order
-
-
-def _accumulate(store, key, g):
-    prev = store.get(key)
-    store[key] = g if prev is None else prev + g
-
-
 def _apply_hooks(hooks, g):
     for h in hooks:
         r = h(g)
@@ -176,46 +157,57 @@ def _apply_hooks(hooks, g):
 
 def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None):
     """Propagates ``grads`` from ``roots``. With ``inputs``, returns their gradients
-    (``autograd.grad``) instead of accumulating into the leaves' ``.grad``."""
+    (``autograd.grad``) instead of accumulating into the leaves' ``.grad``.
+
+    Nodes run newest first (a max-heap on ``seq``): by then every consumer of a node's output
+    has run and its gradient is complete, as in a topological order, without a separate pass.
+    """
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results = [None] * len(inputs) if inputs is not None else None
-
-    def deliver(t, g):
-        if wanted is not None:
-            i = wanted.get(id(t))
-            if i is not None:
-                results[i] = g if results[i] is None else results[i] + g
-            return
-        if t.grad is None:
-            t.grad = g if create_graph else g.detach().clone()
-        elif create_graph:
-            t.grad = t.grad + g
-        else:
-            t.grad.add_(g)
-
     node_grads = {}
+    heap = []
+    leaf_grads = {}  # leaf -> [summed grad, whether that tensor is ours to keep]
+
+    def push(node, g):
+        prev = node_grads.get(node)
+        if prev is None:
+            node_grads[node] = g
+            heapq.heappush(heap, (-node.seq, node))
+        else:
+            node_grads[node] = prev + g
+
+    def to_leaf(t, g):
+        entry = leaf_grads.get(t)
+        if entry is None:
+            leaf_grads[t] = [g, False]
+        else:
+            entry[0] = entry[0] + g
+            entry[1] = True
+
     prev_mode = _grad_enabled[0]
     _grad_enabled[0] = bool(create_graph)
     try:
         for r, g in zip(roots, grads):
             if r.grad_fn is not None:
-                _accumulate(node_grads, r.grad_fn, g)
+                push(r.grad_fn, g)
             elif r._requires_grad:
-                deliver(r, _apply_hooks(r._hooks, g) if r._hooks else g)
-        for node in _topo_order([r.grad_fn for r in roots if r.grad_fn is not None]):
-            g = node_grads.pop(node, None)
-            if g is None:
-                continue
+                to_leaf(r, g)
+        while heap:
+            node = heapq.heappop(heap)[1]
+            g = node_grads.pop(node)
             if node.hooks:
                 g = _apply_hooks(node.hooks, g)
             if node.out_ref is not None:
                 out = node.out_ref()
                 if out is not None:
-                    if wanted is not None and id(out) in wanted:
-                        deliver(out, g)
-                    elif out._retains_grad and wanted is None:
+                    if wanted is not None:
+                        i = wanted.get(id(out))
+                        if i is not None:
+                            results[i] = g
+                    elif out._retains_grad:
                         out.grad = g.detach() if out.grad is None else out.grad + g.detach()
-            node.unpack()
+            if node.freed or node.saved:
+                node.unpack()
             parent_grads = node.rule(node, g)
             if not retain_graph:
                 node.saved = ()
@@ -224,9 +216,26 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 if pg is None or p is None or not p._requires_grad:
                     continue
                 if p.grad_fn is not None:
-                    _accumulate(node_grads, p.grad_fn, pg)
+                    push(p.grad_fn, pg)
                 else:
-                    deliver(p, _apply_hooks(p._hooks, pg) if p._hooks else pg)
+                    to_leaf(p, pg)
+        for t, (g, owned) in leaf_grads.items():
+            if t._hooks:
+                g = _apply_hooks(t._hooks, g)
+            if wanted is not None:
+                i = wanted.get(id(t))
+                if i is not None:
+                    results[i] = g
+            elif t.grad is None:
+                # Keep the tensor itself when nothing else can see it (as PyTorch steals a
+                # gradient whose use count is one); otherwise copy, so .grad never aliases.
+                steal = create_graph or owned or (sys.getrefcount(g) <= 3 and g._c.offset == 0
+                                                  and g._c.is_contiguous())
+                t.grad = g if steal else g.detach().clone()
+            elif create_graph:
+                t.grad = t.grad + g
+            else:
+                t.grad.add_(g)
     finally:
         _grad_enabled[0] = prev_mode
     return results

@@ -807,7 +807,30 @@ def _adv_list(adv):
     return out
 
 
+def _simple_view(c, key):
+    """x[int] and x[start:stop:step] straight to one C++ view, or None for anything else."""
+    tk = type(key)
+    if tk is builtins.int:
+        if c.ndim == 0:
+            raise IndexError("[index] invalid index of a 0-dim tensor")
+        return _C.select(c, 0, key)
+    if tk is slice and c.ndim > 0:
+        step = 1 if key.step is None else key.step
+        if type(step) is builtins.int and step > 0:
+            start = 0 if key.start is None else key.start
+            stop = c.shape[0] if key.stop is None else key.stop
+            if type(start) is builtins.int and type(stop) is builtins.int:
+                return _C.slice(c, 0, start, stop, step)
+    return None
+
+
 def getitem(x, key):
+    c = _simple_view(x._c, key)
+    if c is not None:
+        out = _wrap(c)
+        if _grad_enabled[0] and x._requires_grad:
+            record(out, R.view_backward, (x,), (), (x._c.shape, lambda cc: _simple_view(cc, key)))
+        return out
     c, adv = _basic_view(x._c, key)
     if builtins.any(a is not None for a in adv):
         lst = _adv_list(adv)
@@ -1181,6 +1204,15 @@ _METHODS = [
 for _name in _METHODS:
     setattr(Tensor, _name, globals()[_name])
 Tensor.where = lambda self, cond, other: where(cond, self, other)
+# Operators call the op functions directly (one Python frame less on every arithmetic op).
+Tensor.__add__ = Tensor.__radd__ = add
+Tensor.__sub__ = sub
+Tensor.__mul__ = Tensor.__rmul__ = mul
+Tensor.__truediv__ = div
+Tensor.__matmul__ = matmul
+Tensor.__neg__ = neg
+Tensor.__pow__ = pow
+Tensor.__eq__, Tensor.__ne__, Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = eq, ne, lt, le, gt, ge
 Tensor.new_zeros = lambda self, *s, dtype=None, **kw: _wrap(_C.full(_shape_arg(s), 0.0, (to_dtype(dtype) if dtype else self.dtype).code))
 Tensor.new_ones = lambda self, *s, dtype=None, **kw: _wrap(_C.full(_shape_arg(s), 1.0, (to_dtype(dtype) if dtype else self.dtype).code))
 Tensor.new_full = lambda self, s, v, dtype=None, **kw: _wrap(_C.full(list(s), builtins.float(v), (to_dtype(dtype) if dtype else self.dtype).code))

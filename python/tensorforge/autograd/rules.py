@@ -19,13 +19,14 @@ from . import ops as O
 def sum_to(g, shape):
     """Sums a broadcast gradient back down to ``shape``."""
     shape = tuple(shape)
-    if tuple(g.shape) == shape:
+    gshape = g._c.shape
+    if gshape == shape:
         return g
-    lead = g.ndim - len(shape)
-    dims = list(range(lead)) + [i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1]
+    lead = len(gshape) - len(shape)
+    dims = list(range(lead)) + [i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1]
     if dims:
         g = O.sum(g, dims, keepdim=True)
-    return O.reshape(g, list(shape)) if tuple(g.shape) != shape else g
+    return O.reshape(g, list(shape)) if g._c.shape != shape else g
 
 
 def _needs(node, i) -> bool:
@@ -66,18 +67,18 @@ def _fused(op, g, t, alpha=0.0, beta=0.0):
 def add(node, g):
     a, b = node.parents
     alpha = node.info
-    ga = sum_to(g, a.shape) if a._requires_grad else None
+    ga = sum_to(g, a._c.shape) if a._requires_grad else None
     gb = None
     if b._requires_grad:
-        gb = sum_to(g if alpha == 1.0 else g * alpha, b.shape)
+        gb = sum_to(g if alpha == 1.0 else (O.neg(g) if alpha == -1.0 else O.mul(g, alpha)), b._c.shape)
     return ga, gb
 
 
 def mul(node, g):
     a, b = node.parents
     sb, sa = node.saved
-    ga = sum_to(O.mul(g, sb), a.shape) if a._requires_grad else None
-    gb = sum_to(O.mul(g, sa), b.shape) if b._requires_grad else None
+    ga = sum_to(O.mul(g, sb), a._c.shape) if a._requires_grad else None
+    gb = sum_to(O.mul(g, sa), b._c.shape) if b._requires_grad else None
     return ga, gb
 
 
