@@ -7,4 +7,8 @@ namespace tensorforge::bindings {
 void bind_errors(pybind11::module_& m);
 void bind_tensor(pybind11::module_& m);
 void bind_ops(pybind11::module_& m);
+void bind_conv(pybind11::module_& m);   // convolution and pooling
+void bind_norm(pybind11::module_& m);   // normalisation, dropout, losses
+void bind_optim(pybind11::module_& m);  // fused optimizer updates
+void bind_io(pybind11::module_& m);     // safetensors files
 }  // namespace tensorforge::bindings

@@ -5,4 +5,8 @@ PYBIND11_MODULE(_C, m) {
   tensorforge::bindings::bind_errors(m);
   tensorforge::bindings::bind_tensor(m);
   tensorforge::bindings::bind_ops(m);
+  tensorforge::bindings::bind_conv(m);
+  tensorforge::bindings::bind_norm(m);
+  tensorforge::bindings::bind_optim(m);
+  tensorforge::bindings::bind_io(m);
 }

@@ -82,6 +82,11 @@ struct KernelTable {
   NormalKernel normal[kNumDTypes] = {};
   IndexGatherKernel index_gather = nullptr;
   IndexPutKernel index_put[kNumDTypes] = {};
+  // ---- conv (cpu/conv) ----
+  // ---- pool (cpu/pool) ----
+  // ---- norm (cpu/norm) ----
+  // ---- loss (cpu/loss) ----
+  // ---- optim (cpu/optim) ----
 };
 
 /// The active table (chosen once from CPUID; see set_isa).

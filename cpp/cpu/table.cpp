@@ -11,6 +11,11 @@ void fill_table(KernelTable& t) {
   register_gemm(t);
   register_random(t);
   register_index(t);
+  register_conv(t);
+  register_pool(t);
+  register_norm(t);
+  register_loss(t);
+  register_optim(t);
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

@@ -27,8 +27,10 @@ _TensorType = Tensor
 # ---- operands --------------------------------------------------------------------------------
 def as_operand(v, like: Tensor) -> Tensor:
     """Python scalars become 0-dim tensors whose dtype gives PyTorch's promotion result."""
-    if type(v) is _TensorType:
+    if isinstance(v, _TensorType):
         return v
+    if not isinstance(like, _TensorType):
+        raise TypeError(f"unsupported operand types {type(v).__name__} and {type(like).__name__} for a tensor op")
     ld = like.dtype
     if isinstance(v, builtins.bool):
         code = 0
@@ -139,10 +141,10 @@ divide = true_divide = div
 
 
 def pow(a, b):
-    if type(a) is not _TensorType:
+    if not isinstance(a, _TensorType):
         a = as_operand(a, b)
         return _binary("Pow", R.pow, a, b)
-    if type(b) is not _TensorType and not isinstance(b, (np.ndarray, list, tuple)):
+    if not isinstance(b, _TensorType) and not isinstance(b, (np.ndarray, list, tuple)):
         if isinstance(b, builtins.bool):
             b = builtins.int(b)
         if not a.dtype.is_floating_point and isinstance(b, builtins.float):
@@ -351,9 +353,9 @@ def clamp_max(x, max):
 def where(cond, a=None, b=None):
     if a is None and b is None:
         return nonzero(cond, as_tuple=True)
-    if type(a) is not _TensorType:
-        a = as_operand(a, b if type(b) is _TensorType else cond)
-    if type(b) is not _TensorType:
+    if not isinstance(a, _TensorType):
+        a = as_operand(a, b if isinstance(b, _TensorType) else cond)
+    if not isinstance(b, _TensorType):
         b = as_operand(b, a)
     out = _wrap(_C.where(cond._c, a._c, b._c))
     if _needs(a, b):
@@ -367,7 +369,7 @@ def masked_fill(x, mask, value):
 
 
 def _masked_fill_graph(x, mask, value):
-    v = value if type(value) is _TensorType else as_operand(value, x)
+    v = value if isinstance(value, _TensorType) else as_operand(value, x)
     out = _wrap(_C.where(mask._c, v._c, x._c))
     if out.dtype is not x.dtype:
         out = _wrap(_C.to_dtype(out._c, x._c.dtype, False))
@@ -412,7 +414,7 @@ def _old_alias(x: Tensor) -> Tensor:
 
 def _inplace_binary(op, x, other, alpha, name, graph_fn):
     _check_inplace(x, name)
-    if type(other) is not _TensorType:
+    if not isinstance(other, _TensorType):
         other = as_operand(other, x)
     if _grad_enabled[0] and (x._requires_grad or other._requires_grad):
         return _inplace(x, graph_fn(_old_alias(x), other))
@@ -490,7 +492,7 @@ def fill_(x, value):
 
 def copy_(x, src, non_blocking=False):
     _check_inplace(x, "copy_")
-    if type(src) is not _TensorType:
+    if not isinstance(src, _TensorType):
         src = as_operand(src, x)
     if _needs(x, src):
         old = _old_alias(x)
@@ -503,10 +505,10 @@ def copy_(x, src, non_blocking=False):
 
 def masked_fill_(x, mask, value):
     _check_inplace(x, "masked_fill_")
-    if type(mask) is not _TensorType or mask.dtype is not bool_:
+    if not isinstance(mask, _TensorType) or mask.dtype is not bool_:
         raise RuntimeError(f"[masked_fill_] expected mask to be a bool tensor, got "
                            f"{getattr(mask, 'dtype', type(mask).__name__)}")
-    v = value if type(value) is _TensorType else as_operand(value, x)
+    v = value if isinstance(value, _TensorType) else as_operand(value, x)
     if _needs(x, v):
         return _inplace(x, _masked_fill_graph(_old_alias(x), mask, v))
     _C.masked_fill_(x._c, mask._c, v._c)
@@ -846,7 +848,7 @@ def getitem(x, key):
 
 def setitem(x, key, value):
     _check_inplace(x, "setitem")
-    v = value if type(value) is _TensorType else as_operand(value, x)
+    v = value if isinstance(value, _TensorType) else as_operand(value, x)
     if _needs(x, v):
         old = _old_alias(x)
         _setitem_c(x._c, key, v)
@@ -923,7 +925,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0):
     if not tensors:
         raise RuntimeError("[cat] expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
-        if type(t) is not _TensorType:
+        if not isinstance(t, _TensorType):
             raise TypeError(f"[cat] expected a sequence of Tensors, but element {i} is {type(t).__name__}")
     # legacy: 1-D empty tensors are skipped, as in PyTorch
     kept = [t for t in tensors if not (t.ndim == 1 and t.numel() == 0)] or tensors[:1]
@@ -1037,7 +1039,7 @@ torch_return_types_max = MinMax
 def _minmax(x, dim, keepdim, is_max):
     if dim is None:
         return amax(x) if is_max else amin(x)
-    if type(dim) is _TensorType:
+    if isinstance(dim, _TensorType):
         return maximum(x, dim) if is_max else minimum(x, dim)
     vals, idx = (_C.max_dim if is_max else _C.min_dim)(x._c, builtins.int(dim), keepdim)
     values, indices = _wrap(vals), _wrap(idx)
@@ -1111,7 +1113,7 @@ def log_softmax(x, dim=None, dtype=None):
 
 # ---- linear algebra --------------------------------------------------------------------------
 def matmul(a, b):
-    if type(b) is not _TensorType or type(a) is not _TensorType:
+    if not isinstance(b, _TensorType) or not isinstance(a, _TensorType):
         raise TypeError(f"[matmul] expected Tensors, got {type(a).__name__} and {type(b).__name__}")
     out = _wrap(_C.matmul(a._c, b._c))
     if _grad_enabled[0] and (a._requires_grad or b._requires_grad):
@@ -1177,9 +1179,9 @@ def is_tensor(x) -> bool:
 
 
 def result_type(a, b):
-    if type(a) is not _TensorType:
+    if not isinstance(a, _TensorType):
         a = as_operand(a, b)
-    if type(b) is not _TensorType:
+    if not isinstance(b, _TensorType):
         b = as_operand(b, a)
     return BY_CODE[_C.result_type(a._c, b._c)]
 

@@ -536,3 +536,9 @@ def matmul(node, g):
             gb = sum_to(O.matmul(O.transpose(a2, -1, -2), g2), b_shape)
         gb = O.reshape(gb, list(b.shape))
     return ga, gb
+
+
+# ---- convolution and pooling (nn) ----
+
+
+# ---- normalisation, dropout, embedding, losses (nn) ----

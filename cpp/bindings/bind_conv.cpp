@@ -1,0 +1,10 @@
+#include "bindings.h"
+#include "tensorforge/tensorforge.h"
+
+namespace py = pybind11;
+
+namespace tensorforge::bindings {
+
+void bind_conv(py::module_& m) { (void)m; }
+
+}  // namespace tensorforge::bindings

@@ -1,0 +1,8 @@
+// loss kernels (being written).
+#include "cpu/register.h"
+
+namespace tensorforge::cpu::TF_ISA_NS {
+
+void register_loss(KernelTable&) {}
+
+}  // namespace tensorforge::cpu::TF_ISA_NS
