@@ -188,6 +188,9 @@ void bind_ops(py::module_& m) {
   m.def("matmul", &matmul, nogil);
   m.def("mm", &mm, nogil);
   m.def("bmm", &bmm, nogil);
+  m.def("linear", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b) {
+    py::gil_scoped_release release;
+    return linear(x, w, b ? *b : Tensor()); });
 
   // indexing (undefined tensors stand for ':' and are passed as None)
   auto opt_list = [](const std::vector<std::optional<Tensor>>& in) {

@@ -130,4 +130,43 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   return result;
 }
 
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_defined(x, "linear");
+  check_defined(weight, "linear", "weight");
+  if (weight.ndim() != 2)
+    fail<ShapeError>("linear", "weight must be 2-D [out_features, in_features], got ", shape_str(weight.shape()));
+  if (x.ndim() == 0 || x.shape().back() != weight.shape()[1])
+    fail<ShapeError>("linear", "input ", shape_str(x.shape()), " and weight ", shape_str(weight.shape()),
+                     " cannot be multiplied (expected input of shape [..., ", weight.shape()[1], "])");
+  check_matmul_dtypes(x, weight, "linear");
+  const int64_t in = weight.shape()[1], out_f = weight.shape()[0];
+  if (bias.defined()) {
+    if (bias.ndim() != 1 || bias.shape()[0] != out_f)
+      fail<ShapeError>("linear", "bias must have shape [", out_f, "], got ", shape_str(bias.shape()));
+    if (bias.dtype() != x.dtype())
+      fail<DTypeError>("linear", "bias dtype ", dtype_name(bias.dtype()), " differs from input dtype ",
+                       dtype_name(x.dtype()));
+  }
+  Shape out_shape = x.shape();
+  out_shape.back() = out_f;
+  Tensor out = Tensor::empty(out_shape, x.dtype());
+  const int64_t rows = x.numel() / std::max<int64_t>(in, 1);
+  if (out.numel() == 0) return out;
+  if (bias.defined()) copy_(out, bias);
+  else fill_(out, 0.0);
+  if (in == 0 || rows == 0) return out;
+  const Tensor x2 = x.is_contiguous() ? x : contiguous(x);
+  auto fn = need(K().gemm[static_cast<int>(x.dtype())], "linear", x.dtype());
+  bool tw = false;
+  int64_t ldw = 0;
+  Tensor w = weight;
+  // weight [out, in] is read transposed: as a [in, out] matrix it has strides (s1, s0).
+  if (!direct_layout(in, out_f, weight.strides()[1], weight.strides()[0], &tw, &ldw)) {
+    w = contiguous(weight);
+    direct_layout(in, out_f, w.strides()[1], w.strides()[0], &tw, &ldw);
+  }
+  fn(false, tw, rows, out_f, in, x2.data_ptr(), in, w.data_ptr(), ldw, out.data_ptr(), out_f, 1.0);
+  return out;
+}
+
 }  // namespace tensorforge

@@ -43,3 +43,4 @@ def is_floating_point(x: Tensor) -> bool:
 def typename(x) -> str:
     return f"tensorforge.{type(x).__name__}"
 from . import nn  # noqa: E402
+from .serialization import load, save  # noqa: E402

@@ -155,7 +155,7 @@ class Tensor:
         return self._c.item()
 
     def tolist(self):
-        return self.numpy().tolist()
+        return self._c.numpy().tolist()
 
     def numpy(self, force: bool = False) -> np.ndarray:
         """A numpy array sharing memory with this tensor (a copy for a non-contiguous one is

@@ -133,6 +133,9 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor mm(const Tensor& a, const Tensor& b);
 /// [b,n,k] x [b,k,m].
 Tensor bmm(const Tensor& a, const Tensor& b);
+/// Dense layer: x [..., in] times weight [out, in] transposed, plus bias [out] (may be
+/// undefined), as one GEMM whose output starts from the bias.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
 // ---- indexing ------------------------------------------------------------------------------
 /// PyTorch advanced indexing x[i0, i1, ...]: one entry per leading dim, an undefined Tensor

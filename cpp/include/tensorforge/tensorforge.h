@@ -8,5 +8,6 @@
 #include "tensorforge/op_kinds.h"
 #include "tensorforge/ops.h"
 #include "tensorforge/parallel.h"
+#include "tensorforge/serialize.h"
 #include "tensorforge/tensor.h"
 

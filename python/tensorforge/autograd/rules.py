@@ -538,6 +538,21 @@ def matmul(node, g):
     return ga, gb
 
 
+
+def linear(node, g):
+    x, w, b = node.parents
+    sx, sw = node.saved
+    gx = gw = gb = None
+    out_f = g.shape[-1]
+    g2 = O.reshape(g, [-1, out_f])
+    if x._requires_grad:
+        gx = O.matmul(g, sw)
+    if w._requires_grad:
+        gw = O.matmul(O.transpose(g2, 0, 1), O.reshape(sx, [-1, sx.shape[-1]]))
+    if b is not None and b._requires_grad:
+        gb = O.sum(g2, 0)
+    return gx, gw, gb
+
 # ---- convolution and pooling (nn) ----
 
 
