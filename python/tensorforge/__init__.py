@@ -44,3 +44,4 @@ def typename(x) -> str:
     return f"tensorforge.{type(x).__name__}"
 from . import nn  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from . import data  # noqa: E402
