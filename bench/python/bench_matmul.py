@@ -17,7 +17,10 @@ def run():
         a, b = np.random.randn(m, k).astype(np.float32), np.random.randn(k, n).astype(np.float32)
         ta, tb, pa, pb = tf.tensor(a), tf.tensor(b), torch.tensor(a), torch.tensor(b)
         compare(f"matmul {m}x{k} @ {k}x{n}", lambda: ta @ tb, lambda: pa @ pb)
-        compare(f"matmul {m}x{k} @ ({n}x{k}).T", lambda: ta @ tb.t().contiguous().t(), lambda: pa @ pb.t().contiguous().t())
+        tbt, pbt = tb.t().contiguous(), pb.t().contiguous()  # [n, k] stored, read transposed
+        compare(f"matmul {m}x{k} @ ({n}x{k}).T", lambda: ta @ tbt.t(), lambda: pa @ pbt.t())
+        tat, pat = ta.t().contiguous(), pa.t().contiguous()
+        compare(f"matmul ({k}x{m}).T @ {k}x{n}", lambda: tat.t() @ tb, lambda: pat.t() @ pb)
     a, b = np.random.randn(32, 128, 64).astype(np.float32), np.random.randn(32, 64, 128).astype(np.float32)
     ta, tb, pa, pb = tf.tensor(a), tf.tensor(b), torch.tensor(a), torch.tensor(b)
     compare("bmm 32 x (128x64 @ 64x128)", lambda: ta @ tb, lambda: pa @ pb)

@@ -54,13 +54,19 @@ void pack_a(const T* a, int64_t lda, bool trans, int64_t i0, int64_t mc, int64_t
   constexpr int MR = Tile<T>::MR;
   for (int64_t ir = 0; ir < mc; ir += MR) {
     const int64_t rows = std::min<int64_t>(MR, mc - ir);
-    for (int64_t k = 0; k < kc; ++k) {
-      T* dst = out + ir * kc + k * MR;
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t i = i0 + ir + r, p = p0 + k;
-        dst[r] = trans ? a[p * lda + i] : a[i * lda + p];
+    T* panel = out + ir * kc;
+    if (rows < MR) std::fill(panel, panel + kc * MR, T(0));
+    // Read along the contiguous direction of A; the writes stay inside one L1-sized panel.
+    if (trans) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* src = a + (p0 + k) * lda + i0 + ir;
+        for (int64_t r = 0; r < rows; ++r) panel[k * MR + r] = src[r];
       }
-      for (int64_t r = rows; r < MR; ++r) dst[r] = T(0);
+    } else {
+      for (int64_t r = 0; r < rows; ++r) {
+        const T* src = a + (i0 + ir + r) * lda + p0;
+        for (int64_t k = 0; k < kc; ++k) panel[k * MR + r] = src[k];
+      }
     }
   }
 }
@@ -74,17 +80,14 @@ void pack_b(const T* b, int64_t ldb, bool trans, int64_t p0, int64_t kc, int64_t
     const int64_t jr = jp * NR;
     const int64_t cols = std::min<int64_t>(NR, nc - jr);
     T* panel = out + jr * kc;
-    if (!trans && cols == NR) {
-      for (int64_t k = 0; k < kc; ++k) std::memcpy(panel + k * NR, b + (p0 + k) * ldb + j0 + jr, sizeof(T) * NR);
-      continue;
-    }
-    for (int64_t k = 0; k < kc; ++k) {
-      T* dst = panel + k * NR;
-      for (int64_t c = 0; c < cols; ++c) {
-        const int64_t j = j0 + jr + c, p = p0 + k;
-        dst[c] = trans ? b[j * ldb + p] : b[p * ldb + j];
+    if (cols < NR) std::fill(panel, panel + kc * NR, T(0));
+    if (trans) {
+      for (int64_t q = 0; q < cols; ++q) {
+        const T* src = b + (j0 + jr + q) * ldb + p0;
+        for (int64_t k = 0; k < kc; ++k) panel[k * NR + q] = src[k];
       }
-      for (int64_t c = cols; c < NR; ++c) dst[c] = T(0);
+    } else {
+      for (int64_t k = 0; k < kc; ++k) std::memcpy(panel + k * NR, b + (p0 + k) * ldb + j0 + jr, sizeof(T) * cols);
     }
   }
 }
