@@ -1,4 +1,6 @@
 // Copies, dtype conversion, concatenation and fills.
+#include <cstdlib>
+
 #include "core/frontend.h"
 
 namespace tensorforge {
@@ -24,6 +26,40 @@ bool overlaps(const Tensor& a, const Tensor& b) {
   if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return false;
   return !(a.data_ptr() == b.data_ptr() && a.strides() == b.strides() && a.shape() == b.shape());
 }
+// A copy whose two innermost dims are swapped between source and destination (a transpose)
+// walks 32 x 32 tiles, so both sides stay in cache instead of striding through memory.
+bool copy_transposed(const ElemIter& it, kernels::CastLoop loop) {
+  const int nd = it.ndim;
+  if (nd < 2) return false;
+  const int64_t ds1 = it.strides[0][nd - 1], ss1 = it.strides[1][nd - 1];
+  const int64_t ds0 = it.strides[0][nd - 2], ss0 = it.strides[1][nd - 2];
+  const int64_t rows = it.shape[nd - 2], cols = it.shape[nd - 1];
+  if (rows < 32 || cols < 32 || std::abs(ss1) <= std::abs(ss0) || it.numel < 4096) return false;
+  int64_t outer = 1;
+  for (int d = 0; d < nd - 2; ++d) outer *= it.shape[d];
+  constexpr int64_t B = 32;
+  const int64_t row_tiles = (rows + B - 1) / B;
+  parallel_for(0, outer * row_tiles, 4, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      int64_t o = t / row_tiles, rem = o;
+      char* dbase = it.ptrs[0];
+      const char* sbase = it.ptrs[1];
+      for (int d = nd - 3; d >= 0; --d) {
+        const int64_t idx = rem % it.shape[d];
+        rem /= it.shape[d];
+        dbase += idx * it.strides[0][d];
+        sbase += idx * it.strides[1][d];
+      }
+      const int64_t i0 = (t % row_tiles) * B, i1 = std::min(rows, i0 + B);
+      for (int64_t j0 = 0; j0 < cols; j0 += B) {
+        const int64_t n = std::min(B, cols - j0);
+        for (int64_t i = i0; i < i1; ++i) loop(dbase + i * ds0 + j0 * ds1, sbase + i * ss0 + j0 * ss1, n, ds1, ss1);
+      }
+    }
+  });
+  return true;
+}
+
 }  // namespace
 
 void copy_(const Tensor& dst, const Tensor& src_in) {
@@ -36,9 +72,11 @@ void copy_(const Tensor& dst, const Tensor& src_in) {
   const Tensor src = overlaps(dst, src_in) ? clone(src_in) : src_in;
   auto loop = need(K().cast[static_cast<int>(dst.dtype())][static_cast<int>(src.dtype())], "copy_", src.dtype());
   ElemIter it = make_iter({&dst, &src}, dst.shape());
-  for_each_segment(it, kElementwiseGrain, [&](char** p, const int64_t* s, int64_t n) {
-    loop(p[0], p[1], n, s[0], s[1]);
-  });
+  if (!copy_transposed(it, loop)) {
+    for_each_segment(it, kElementwiseGrain, [&](char** p, const int64_t* s, int64_t n) {
+      loop(p[0], p[1], n, s[0], s[1]);
+    });
+  }
   dst.bump_version();
 }
 
