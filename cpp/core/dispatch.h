@@ -66,6 +66,21 @@ using IndexPutKernel = void (*)(char* dst, const char* values, const int64_t* of
                                 const int64_t* rest_shape, const int64_t* rest_strides,
                                 int rest_ndim, bool accumulate);
 
+// Fused optimizer updates over n contiguous elements, in place on param and the state
+// buffers (optional ones may be null). Hyper-parameters as in torch.optim.
+using SgdKernel = void (*)(char* param, const char* grad, char* momentum_buf, int64_t n, double lr,
+                           double momentum, double dampening, double weight_decay, bool nesterov,
+                           bool maximize, bool first_step);
+using AdamKernel = void (*)(char* param, const char* grad, char* exp_avg, char* exp_avg_sq,
+                            char* max_exp_avg_sq, int64_t n, double lr, double beta1, double beta2,
+                            double eps, double weight_decay, double bias_correction1,
+                            double bias_correction2, bool decoupled_decay, bool maximize);
+using RmspropKernel = void (*)(char* param, const char* grad, char* square_avg, char* grad_avg,
+                               char* momentum_buf, int64_t n, double lr, double alpha, double eps,
+                               double weight_decay, double momentum, bool maximize);
+using AdagradKernel = void (*)(char* param, const char* grad, char* state_sum, int64_t n, double clr,
+                               double weight_decay, double eps, bool maximize);
+
 struct KernelTable {
   const char* isa = "none";
   UnaryLoop unary[static_cast<int>(UnaryOp::Count)][kNumDTypes] = {};
@@ -87,6 +102,10 @@ struct KernelTable {
   // ---- norm (cpu/norm) ----
   // ---- loss (cpu/loss) ----
   // ---- optim (cpu/optim) ----
+  SgdKernel sgd[kNumDTypes] = {};
+  AdamKernel adam[kNumDTypes] = {};
+  RmspropKernel rmsprop[kNumDTypes] = {};
+  AdagradKernel adagrad[kNumDTypes] = {};
 };
 
 /// The active table (chosen once from CPUID; see set_isa).

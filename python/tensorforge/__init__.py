@@ -45,3 +45,4 @@ def typename(x) -> str:
 from . import nn  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import data  # noqa: E402
+from . import optim, utils  # noqa: E402

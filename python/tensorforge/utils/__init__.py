@@ -1,0 +1,4 @@
+"""Utilities (``tensorforge.utils``): data loading."""
+from . import data
+
+__all__ = ["data"]
