@@ -1,3 +1,6 @@
+// Convolution and pooling, forward and backward.
+#include <pybind11/stl.h>
+
 #include "bindings.h"
 #include "tensorforge/tensorforge.h"
 
@@ -5,6 +8,32 @@ namespace py = pybind11;
 
 namespace tensorforge::bindings {
 
-void bind_conv(py::module_& m) { (void)m; }
+namespace {
+Tensor opt(const std::optional<Tensor>& t) { return t ? *t : Tensor(); }
+}  // namespace
+
+void bind_conv(py::module_& m) {
+  const auto nogil = py::call_guard<py::gil_scoped_release>();
+  m.def("conv2d", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b, std::vector<int64_t> s,
+                     std::vector<int64_t> p, std::vector<int64_t> d, int64_t groups) {
+    const Tensor bias = opt(b);
+    py::gil_scoped_release release;
+    return conv2d(x, w, bias, s, p, d, groups);
+  });
+  m.def("conv2d_backward", &conv2d_backward, nogil);
+  m.def("conv_transpose2d", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b, std::vector<int64_t> s,
+                               std::vector<int64_t> p, std::vector<int64_t> op, int64_t groups, std::vector<int64_t> d) {
+    const Tensor bias = opt(b);
+    py::gil_scoped_release release;
+    return conv_transpose2d(x, w, bias, s, p, op, groups, d);
+  });
+  m.def("conv_transpose2d_backward", &conv_transpose2d_backward, nogil);
+  m.def("max_pool2d", &max_pool2d, nogil);
+  m.def("max_pool2d_backward", &max_pool2d_backward, nogil);
+  m.def("avg_pool2d", &avg_pool2d, nogil);
+  m.def("avg_pool2d_backward", &avg_pool2d_backward, nogil);
+  m.def("adaptive_avg_pool2d", &adaptive_avg_pool2d, nogil);
+  m.def("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward, nogil);
+}
 
 }  // namespace tensorforge::bindings

@@ -66,6 +66,29 @@ using IndexPutKernel = void (*)(char* dst, const char* values, const int64_t* of
                                 const int64_t* rest_shape, const int64_t* rest_strides,
                                 int rest_ndim, bool accumulate);
 
+// Convolution lowering for one image: im2col writes cols[(c*kh + i)*kw + j][oh*ow_n + ow] from
+// x[c][h][w] (zero outside the image); col2im adds the columns back into x (for grad input).
+struct ConvGeom {
+  int64_t channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w;
+};
+using Im2colKernel = void (*)(const char* x, char* cols, const ConvGeom& g);
+using Col2imKernel = void (*)(const char* cols, char* x, const ConvGeom& g);
+
+// Pooling over planes (N*C of them) of height x width. max pooling records the flat index of
+// each window's maximum (first one; NaN wins) for the backward scatter.
+struct PoolGeom {
+  int64_t planes, height, width, out_h, out_w, kh, kw, sh, sw, ph, pw, dh, dw;
+  bool count_include_pad;
+  int64_t divisor;  // 0: window size
+};
+using MaxPoolKernel = void (*)(const char* x, char* out, int64_t* indices, const PoolGeom& g);
+using MaxPoolBackwardKernel = void (*)(const char* grad, const int64_t* indices, char* grad_in, const PoolGeom& g);
+using AvgPoolKernel = void (*)(const char* x, char* out, const PoolGeom& g);
+using AvgPoolBackwardKernel = void (*)(const char* grad, char* grad_in, const PoolGeom& g);
+// Adaptive average pooling: window i spans [floor(i*H/OH), ceil((i+1)*H/OH)).
+using AdaptiveAvgPoolKernel = void (*)(const char* x, char* out, const PoolGeom& g);
+using AdaptiveAvgPoolBackwardKernel = void (*)(const char* grad, char* grad_in, const PoolGeom& g);
+
 // Fused optimizer updates over n contiguous elements, in place on param and the state
 // buffers (optional ones may be null). Hyper-parameters as in torch.optim.
 using SgdKernel = void (*)(char* param, const char* grad, char* momentum_buf, int64_t n, double lr,
@@ -98,7 +121,15 @@ struct KernelTable {
   IndexGatherKernel index_gather = nullptr;
   IndexPutKernel index_put[kNumDTypes] = {};
   // ---- conv (cpu/conv) ----
+  Im2colKernel im2col[kNumDTypes] = {};
+  Col2imKernel col2im[kNumDTypes] = {};
   // ---- pool (cpu/pool) ----
+  MaxPoolKernel max_pool2d[kNumDTypes] = {};
+  MaxPoolBackwardKernel max_pool2d_backward[kNumDTypes] = {};
+  AvgPoolKernel avg_pool2d[kNumDTypes] = {};
+  AvgPoolBackwardKernel avg_pool2d_backward[kNumDTypes] = {};
+  AdaptiveAvgPoolKernel adaptive_avg_pool2d[kNumDTypes] = {};
+  AdaptiveAvgPoolBackwardKernel adaptive_avg_pool2d_backward[kNumDTypes] = {};
   // ---- norm (cpu/norm) ----
   // ---- loss (cpu/loss) ----
   // ---- optim (cpu/optim) ----

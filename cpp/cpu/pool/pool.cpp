@@ -1,8 +1,180 @@
-// pool kernels (being written).
+// Max / average / adaptive-average pooling over planes, forward and backward.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "cpu/register.h"
+#include "cpu/simd/ctype.h"
+#include "tensorforge/parallel.h"
 
 namespace tensorforge::cpu::TF_ISA_NS {
+namespace {
 
-void register_pool(KernelTable&) {}
+using kernels::PoolGeom;
+
+template <typename T>
+void max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom& g) {
+  const T* x = reinterpret_cast<const T*>(x_);
+  T* out = reinterpret_cast<T*>(out_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const T* xp = x + p * plane;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          T best = -std::numeric_limits<T>::infinity();
+          int64_t best_i = -1;
+          for (int64_t i = 0; i < g.kh; ++i) {
+            const int64_t h = oh * g.sh - g.ph + i * g.dh;
+            if (h < 0 || h >= g.height) continue;
+            for (int64_t j = 0; j < g.kw; ++j) {
+              const int64_t w = ow * g.sw - g.pw + j * g.dw;
+              if (w < 0 || w >= g.width) continue;
+              const T v = xp[h * g.width + w];
+              // the first maximum wins; a NaN beats everything and the first NaN stays
+              if (best_i < 0 || (!std::isnan(best) && (v > best || std::isnan(v)))) {
+                best = v;
+                best_i = h * g.width + w;
+              }
+            }
+          }
+          out[p * opl + oh * g.out_w + ow] = best;
+          if (idx) idx[p * opl + oh * g.out_w + ow] = best_i;
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void max_pool_backward(const char* grad_, const int64_t* idx, char* gin_, const PoolGeom& g) {
+  const T* grad = reinterpret_cast<const T*>(grad_);
+  T* gin = reinterpret_cast<T*>(gin_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      std::fill(gin + p * plane, gin + (p + 1) * plane, T(0));
+      for (int64_t o = 0; o < opl; ++o) {
+        const int64_t i = idx[p * opl + o];
+        if (i >= 0) gin[p * plane + i] += grad[p * opl + o];
+      }
+    }
+  });
+}
+
+// Average-pool window [h0, h1) x [w0, w1) clipped to the image, and its divisor.
+struct Window {
+  int64_t h0, h1, w0, w1, divisor;
+};
+
+Window avg_window(const PoolGeom& g, int64_t oh, int64_t ow) {
+  int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
+  int64_t h1 = std::min(h0 + g.kh, g.height + g.ph), w1 = std::min(w0 + g.kw, g.width + g.pw);
+  const int64_t padded = (h1 - h0) * (w1 - w0);
+  h0 = std::max<int64_t>(h0, 0);
+  w0 = std::max<int64_t>(w0, 0);
+  h1 = std::min(h1, g.height);
+  w1 = std::min(w1, g.width);
+  const int64_t div = g.divisor ? g.divisor : (g.count_include_pad ? padded : (h1 - h0) * (w1 - w0));
+  return {h0, h1, w0, w1, div};
+}
+
+template <typename T>
+void avg_pool(const char* x_, char* out_, const PoolGeom& g) {
+  const T* x = reinterpret_cast<const T*>(x_);
+  T* out = reinterpret_cast<T*>(out_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const Window win = avg_window(g, oh, ow);
+          T s = T(0);
+          for (int64_t h = win.h0; h < win.h1; ++h)
+            for (int64_t w = win.w0; w < win.w1; ++w) s += x[p * plane + h * g.width + w];
+          out[p * opl + oh * g.out_w + ow] = win.divisor > 0 ? s / static_cast<T>(win.divisor) : T(0);
+        }
+    }
+  });
+}
+
+template <typename T>
+void avg_pool_backward(const char* grad_, char* gin_, const PoolGeom& g) {
+  const T* grad = reinterpret_cast<const T*>(grad_);
+  T* gin = reinterpret_cast<T*>(gin_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      std::fill(gin + p * plane, gin + (p + 1) * plane, T(0));
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const Window win = avg_window(g, oh, ow);
+          if (win.divisor <= 0) continue;
+          const T v = grad[p * opl + oh * g.out_w + ow] / static_cast<T>(win.divisor);
+          for (int64_t h = win.h0; h < win.h1; ++h)
+            for (int64_t w = win.w0; w < win.w1; ++w) gin[p * plane + h * g.width + w] += v;
+        }
+    }
+  });
+}
+
+inline int64_t start_index(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
+inline int64_t end_index(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
+
+template <typename T>
+void adaptive_avg_pool(const char* x_, char* out_, const PoolGeom& g) {
+  const T* x = reinterpret_cast<const T*>(x_);
+  T* out = reinterpret_cast<T*>(out_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p)
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        const int64_t h0 = start_index(oh, g.height, g.out_h), h1 = end_index(oh, g.height, g.out_h);
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const int64_t w0 = start_index(ow, g.width, g.out_w), w1 = end_index(ow, g.width, g.out_w);
+          T s = T(0);
+          for (int64_t h = h0; h < h1; ++h)
+            for (int64_t w = w0; w < w1; ++w) s += x[p * plane + h * g.width + w];
+          out[p * opl + oh * g.out_w + ow] = s / static_cast<T>((h1 - h0) * (w1 - w0));
+        }
+      }
+  });
+}
+
+template <typename T>
+void adaptive_avg_pool_backward(const char* grad_, char* gin_, const PoolGeom& g) {
+  const T* grad = reinterpret_cast<const T*>(grad_);
+  T* gin = reinterpret_cast<T*>(gin_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      std::fill(gin + p * plane, gin + (p + 1) * plane, T(0));
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        const int64_t h0 = start_index(oh, g.height, g.out_h), h1 = end_index(oh, g.height, g.out_h);
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const int64_t w0 = start_index(ow, g.width, g.out_w), w1 = end_index(ow, g.width, g.out_w);
+          const T v = grad[p * opl + oh * g.out_w + ow] / static_cast<T>((h1 - h0) * (w1 - w0));
+          for (int64_t h = h0; h < h1; ++h)
+            for (int64_t w = w0; w < w1; ++w) gin[p * plane + h * g.width + w] += v;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void register_pool(KernelTable& t) {
+  for_each_type<float, double>([&](auto tag) {
+    using T = decltype(tag);
+    const int d = dtype_index<T>;
+    t.max_pool2d[d] = max_pool<T>;
+    t.max_pool2d_backward[d] = max_pool_backward<T>;
+    t.avg_pool2d[d] = avg_pool<T>;
+    t.avg_pool2d_backward[d] = avg_pool_backward<T>;
+    t.adaptive_avg_pool2d[d] = adaptive_avg_pool<T>;
+    t.adaptive_avg_pool2d_backward[d] = adaptive_avg_pool_backward<T>;
+  });
+}
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

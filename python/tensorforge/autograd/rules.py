@@ -554,6 +554,39 @@ def linear(node, g):
     return gx, gw, gb
 
 # ---- convolution and pooling (nn) ----
+def conv2d(node, g):
+    x, w, b = node.parents
+    sx, sw = node.saved
+    stride, padding, dilation, groups = node.info
+    gx, gw, gb = _C.conv2d_backward(g._c, sx._c, sw._c, stride, padding, dilation, groups, x._requires_grad,
+                                    w._requires_grad, b is not None and b._requires_grad)
+    return (_wrap(gx) if x._requires_grad else None, _wrap(gw) if w._requires_grad else None,
+            _wrap(gb) if b is not None and b._requires_grad else None)
+
+
+def conv_transpose2d(node, g):
+    x, w, b = node.parents
+    sx, sw = node.saved
+    stride, padding, groups, dilation = node.info
+    gx, gw, gb = _C.conv_transpose2d_backward(g._c, sx._c, sw._c, stride, padding, groups, dilation,
+                                              x._requires_grad, w._requires_grad, b is not None and b._requires_grad)
+    return (_wrap(gx) if x._requires_grad else None, _wrap(gw) if w._requires_grad else None,
+            _wrap(gb) if b is not None and b._requires_grad else None)
+
+
+def max_pool2d(node, g):
+    idx, shape = node.info
+    return (_wrap(_C.max_pool2d_backward(g._c, idx._c, list(shape))),)
+
+
+def avg_pool2d(node, g):
+    shape, args = node.info
+    return (_wrap(_C.avg_pool2d_backward(g._c, list(shape), *args)),)
+
+
+def adaptive_avg_pool2d(node, g):
+    return (_wrap(_C.adaptive_avg_pool2d_backward(g._c, list(node.info))),)
+
 
 
 # ---- normalisation, dropout, embedding, losses (nn) ----

@@ -115,6 +115,140 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
 
 # ---- convolution and pooling ----
+def _pair(v, n: int = 2) -> list:
+    if isinstance(v, (list, tuple)):
+        if len(v) != n:
+            raise ValueError(f"expected {n} values, got {list(v)}")
+        return [int(x) for x in v]
+    return [int(v)] * n
+
+
+def _same_padding(weight: Tensor, dilation, stride, ndim: int = 2):
+    """'same' padding: symmetric pads, plus any odd extra as a separate right/bottom pad."""
+    if any(s != 1 for s in stride):
+        raise ValueError("padding='same' is not supported for strided convolutions")
+    k = list(weight.shape[2:])
+    total = [d * (kk - 1) for d, kk in zip(dilation, k)]
+    sym = [t // 2 for t in total]
+    extra = [t - 2 * s for t, s in zip(total, sym)]
+    return sym, extra
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-D cross-correlation. input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in/groups, kH, kW)."""
+    stride, dilation = _pair(stride), _pair(dilation)
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = [0, 0]
+        elif padding == "same":
+            padding, extra = _same_padding(weight, dilation, stride)
+            if any(extra):
+                input = pad(input, (0, extra[1], 0, extra[0]))
+        else:
+            raise ValueError(f"[conv2d] invalid padding string '{padding}', should be 'valid' or 'same'")
+    padding = _pair(padding)
+    out = _wrap(_C.conv2d(input._c, weight._c, None if bias is None else bias._c, stride, padding, dilation, groups))
+    if _grad_enabled[0] and (input._requires_grad or weight._requires_grad or
+                             (bias is not None and bias._requires_grad)):
+        record(out, R.conv2d, (input, weight, bias), (input, weight), (stride, padding, dilation, groups))
+    return out
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """1-D cross-correlation. input (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, K)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"[conv1d] expected 2-D (C, L) or 3-D (N, C, L) input, got input of shape {list(input.shape)}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"[conv1d] expected 3-D weight, got weight of shape {list(weight.shape)}")
+    s = _pair(stride, 1)[0]
+    d = _pair(dilation, 1)[0]
+    p = padding if isinstance(padding, str) else [0, _pair(padding, 1)[0]]
+    out = conv2d(O.unsqueeze(input, -2), O.unsqueeze(weight, -2), bias, [1, s], p, [1, d], groups)
+    return O.squeeze(out, -2)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 2-D convolution. weight (C_in, C_out/groups, kH, kW)."""
+    stride, padding, output_padding, dilation = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
+    out = _wrap(_C.conv_transpose2d(input._c, weight._c, None if bias is None else bias._c, stride, padding,
+                                    output_padding, groups, dilation))
+    if _grad_enabled[0] and (input._requires_grad or weight._requires_grad or
+                             (bias is not None and bias._requires_grad)):
+        record(out, R.conv_transpose2d, (input, weight, bias), (input, weight), (stride, padding, groups, dilation))
+    return out
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    out = conv_transpose2d(O.unsqueeze(input, -2), O.unsqueeze(weight, -2), bias, [1, _pair(stride, 1)[0]],
+                           [0, _pair(padding, 1)[0]], [0, _pair(output_padding, 1)[0]], groups,
+                           [1, _pair(dilation, 1)[0]])
+    return O.squeeze(out, -2)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    k = _pair(kernel_size)
+    st = _pair(stride) if stride is not None and stride != [] else []
+    out_c, idx_c = _C.max_pool2d(input._c, k, st, _pair(padding), _pair(dilation), ceil_mode)
+    out, idx = _wrap(out_c), _wrap(idx_c)
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.max_pool2d, (input,), (), (idx, tuple(input.shape)))
+    return (out, idx) if return_indices else out
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    st = [1, _pair(stride, 1)[0]] if stride is not None else None
+    r = max_pool2d(O.unsqueeze(input, -2), [1, _pair(kernel_size, 1)[0]], st, [0, _pair(padding, 1)[0]],
+                   [1, _pair(dilation, 1)[0]], ceil_mode, return_indices)
+    if return_indices:
+        return O.squeeze(r[0], -2), O.squeeze(r[1], -2)
+    return O.squeeze(r, -2)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    args = (_pair(kernel_size), _pair(stride) if stride is not None and stride != [] else [], _pair(padding),
+            ceil_mode, count_include_pad, int(divisor_override or 0))
+    out = _wrap(_C.avg_pool2d(input._c, *args))
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.avg_pool2d, (input,), (), (tuple(input.shape), args))
+    return out
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    st = [1, _pair(stride, 1)[0]] if stride is not None else None
+    return O.squeeze(avg_pool2d(O.unsqueeze(input, -2), [1, _pair(kernel_size, 1)[0]], st, [0, _pair(padding, 1)[0]],
+                                ceil_mode, count_include_pad), -2)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    size = list(output_size) if isinstance(output_size, (list, tuple)) else [output_size, output_size]
+    size = [input.shape[-2 + i] if s is None else int(s) for i, s in enumerate(size)]
+    out = _wrap(_C.adaptive_avg_pool2d(input._c, size))
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.adaptive_avg_pool2d, (input,), (), tuple(input.shape))
+    return out
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    size = output_size[0] if isinstance(output_size, (list, tuple)) else output_size
+    return O.squeeze(adaptive_avg_pool2d(O.unsqueeze(input, -2), [1, size]), -2)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    size = list(output_size) if isinstance(output_size, (list, tuple)) else [output_size, output_size]
+    h, w = input.shape[-2], input.shape[-1]
+    oh, ow = [input.shape[-2 + i] if s is None else int(s) for i, s in enumerate(size)]
+    if h % oh or w % ow:
+        raise NotImplementedError("[adaptive_max_pool2d] only supports output sizes that divide the input")
+    return max_pool2d(input, [h // oh, w // ow], return_indices=return_indices)
+
 
 # ---- normalisation and dropout ----
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -302,3 +436,98 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
 
 
 # ---- other (pad, one_hot, normalize, interpolate) ----
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pads the last len(pad)//2 dims: pad = (left, right, top, bottom, ...), last dim first.
+    Negative pads crop. Modes: constant, reflect, replicate, circular."""
+    pad = [int(p) for p in pad]
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"[pad] padding length must be even and at most 2 * ndim, got {len(pad)} for {input.ndim}-D input")
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.ndim - 1 - i
+        left, right = pad[2 * i], pad[2 * i + 1]
+        if left < 0:
+            out = O.narrow(out, dim, -left, out.shape[dim] + left)
+            left = 0
+        if right < 0:
+            out = O.narrow(out, dim, 0, out.shape[dim] + right)
+            right = 0
+        if not (left or right):
+            continue
+        size = out.shape[dim]
+        if mode == "constant":
+            shape_l = list(out.shape)
+            parts = []
+            if left:
+                shape_l[dim] = left
+                parts.append(O.to_dtype_op(_wrap(_C.full(shape_l, float(value or 0.0), out.dtype.code)), out.dtype))
+            parts.append(out)
+            if right:
+                shape_r = list(out.shape)
+                shape_r[dim] = right
+                parts.append(_wrap(_C.full(shape_r, float(value or 0.0), out.dtype.code)))
+            out = O.cat(parts, dim)
+            continue
+        if mode == "reflect":
+            if left >= size or right >= size:
+                raise ValueError(f"[pad] padding ({left}, {right}) should be smaller than the input size {size} in "
+                                 f"reflect mode")
+            idx = list(range(left, 0, -1)) + list(range(size)) + list(range(size - 2, size - 2 - right, -1))
+        elif mode == "replicate":
+            idx = [0] * left + list(range(size)) + [size - 1] * right
+        elif mode == "circular":
+            if left > size or right > size:
+                raise ValueError("[pad] padding value causes wrapping around more than once")
+            idx = list(range(size - left, size)) + list(range(size)) + list(range(right))
+        else:
+            raise NotImplementedError(f"[pad] unknown padding mode '{mode}'")
+        from ..tensor import tensor as _tensor
+        out = O.index_select(out, dim, _tensor(idx))
+    return out
+
+
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+                recompute_scale_factor=None, antialias: bool = False) -> Tensor:
+    """Resizes the last 1 or 2 dims (N, C, [H,] W) with 'nearest' or '(bi)linear' sampling."""
+    spatial = input.ndim - 2
+    if spatial not in (1, 2):
+        raise NotImplementedError(f"[interpolate] expects 3-D or 4-D input, got {input.ndim}-D")
+    in_sizes = list(input.shape[2:])
+    if (size is None) == (scale_factor is None):
+        raise ValueError("[interpolate] exactly one of size or scale_factor must be given")
+    if size is not None:
+        out_sizes = [int(s) for s in (size if isinstance(size, (list, tuple)) else [size] * spatial)]
+        scales = [o / i for o, i in zip(out_sizes, in_sizes)]
+    else:
+        sf = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else [scale_factor] * spatial
+        out_sizes = [int(math.floor(i * f)) for i, f in zip(in_sizes, sf)]
+        scales = [float(f) for f in sf] if not recompute_scale_factor else [o / i for o, i in zip(out_sizes, in_sizes)]
+    from ..tensor import tensor as _tensor
+    out = input
+    for k in range(spatial):
+        dim = 2 + k
+        n_in, n_out = in_sizes[k], out_sizes[k]
+        if mode == "nearest":
+            idx = [min(int(math.floor(j * (1.0 / scales[k]))), n_in - 1) for j in range(n_out)]
+            out = O.index_select(out, dim, _tensor(idx))
+        elif mode in ("linear", "bilinear"):
+            lo, hi, frac = [], [], []
+            for j in range(n_out):
+                if align_corners:
+                    src = j * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+                else:
+                    src = max((j + 0.5) / scales[k] - 0.5, 0.0)
+                i0 = min(int(math.floor(src)), n_in - 1)
+                i1 = min(i0 + 1, n_in - 1)
+                lo.append(i0)
+                hi.append(i1)
+                frac.append(src - i0)
+            shape = [1] * out.ndim
+            shape[dim] = n_out
+            w = O.reshape(_tensor(frac, dtype=input.dtype), shape)
+            a, b = O.index_select(out, dim, _tensor(lo)), O.index_select(out, dim, _tensor(hi))
+            out = O.add(a, O.mul(O.sub(b, a), w))
+        else:
+            raise NotImplementedError(f"[interpolate] mode '{mode}' is not supported (nearest, linear, bilinear)")
+    return out
+
