@@ -1,10 +1,13 @@
 // The public C++ API as a native user sees it: results, views, errors, ISAs.
 #include <tensorforge/tensorforge.h>
 
+#include <Eigen/Core>
+
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <tuple>
 
 namespace tf = tensorforge;
 
@@ -34,6 +37,19 @@ void expect_throw(const std::function<void()>& fn, const std::string& what, cons
 }
 
 float at(const tf::Tensor& t, int64_t i) { return tf::contiguous(t).data<float>()[i]; }
+
+// Our GEMM against Eigen's product (the reference), for a shape and transposes.
+bool gemm_matches_eigen(int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
+  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  tf::Tensor a = tf::randn(ta ? tf::Shape{k, m} : tf::Shape{m, k}, tf::DType::Float64);
+  tf::Tensor b = tf::randn(tb ? tf::Shape{n, k} : tf::Shape{k, n}, tf::DType::Float64);
+  tf::Tensor c = tf::matmul(ta ? tf::transpose(a, 0, 1) : a, tb ? tf::transpose(b, 0, 1) : b);
+  Eigen::Map<const Mat> ea(a.data<double>(), a.shape()[0], a.shape()[1]);
+  Eigen::Map<const Mat> eb(b.data<double>(), b.shape()[0], b.shape()[1]);
+  Mat ref = (ta ? Mat(ea.transpose()) : Mat(ea)) * (tb ? Mat(eb.transpose()) : Mat(eb));
+  Eigen::Map<const Mat> ec(tf::contiguous(c).data<double>(), m, n);
+  return (ec - ref).cwiseAbs().maxCoeff() <= 1e-9 * std::max(1.0, ref.cwiseAbs().maxCoeff());
+}
 }  // namespace
 
 int main() {
@@ -57,6 +73,11 @@ int main() {
     // exp matches std::exp
     tf::Tensor e = tf::exp(tf::view(a, {6}));
     check(std::fabs(at(e, 5) - std::exp(5.f)) < 1e-3f, isa + ": exp");
+    for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {7, 5, 3}, {33, 65, 17}, {130, 97, 257}})
+      for (bool ta : {false, true})
+        for (bool tb : {false, true})
+          check(gemm_matches_eigen(m, n, k, ta, tb), isa + ": GEMM vs Eigen " + std::to_string(m) + "x" +
+                                                         std::to_string(n) + "x" + std::to_string(k));
   }
   tf::set_isa(tf::available_isas().front());
   // views share storage

@@ -7,6 +7,7 @@ import math
 from .. import _C
 from ..autograd import rules as R
 from ..autograd.graph import _grad_enabled, record
+from ..autograd.graph import no_grad as _no_grad
 from ..autograd import ops as O
 from ..tensor import Tensor, _wrap
 
@@ -251,6 +252,73 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
 
 # ---- normalisation and dropout ----
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalises each channel (dim 1) over the batch and spatial dims; in training, updates the
+    running statistics (unbiased variance) in place."""
+    if input.ndim < 2:
+        raise ValueError(f"[batch_norm] expected at least 2-D input (N, C, ...), got {list(input.shape)}")
+    c = input.shape[1]
+    dims = [0] + list(range(2, input.ndim))
+    shape = [1, c] + [1] * (input.ndim - 2)
+    if training:
+        count = input.numel() // c
+        if count <= 1:
+            raise ValueError(f"[batch_norm] Expected more than 1 value per channel when training, got input size "
+                             f"{list(input.shape)}")
+        mean = O.mean(input, dims, keepdim=True)
+        var = O.var(input, dims, keepdim=True, correction=0)
+        if running_mean is not None:
+            with _no_grad():
+                running_mean.mul_(1 - momentum).add_(O.mul(O.reshape(mean, [c]), momentum))
+                running_var.mul_(1 - momentum).add_(O.mul(O.reshape(var, [c]), momentum * count / (count - 1)))
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("[batch_norm] running_mean and running_var are needed in eval mode")
+        mean, var = O.reshape(running_mean, shape), O.reshape(running_var, shape)
+    out = O.mul(O.sub(input, mean), O.rsqrt(O.add(var, eps)))
+    if weight is not None:
+        out = O.mul(out, O.reshape(weight, shape))
+    if bias is not None:
+        out = O.add(out, O.reshape(bias, shape))
+    return out
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalises over the last len(normalized_shape) dims, then scales and shifts."""
+    ns = [normalized_shape] if isinstance(normalized_shape, int) else list(normalized_shape)
+    if list(input.shape[input.ndim - len(ns):]) != ns:
+        raise ValueError(f"[layer_norm] given normalized_shape={ns}, expected input with shape [*, "
+                         f"{', '.join(map(str, ns))}], but got input of size {list(input.shape)}")
+    dims = list(range(input.ndim - len(ns), input.ndim))
+    mean = O.mean(input, dims, keepdim=True)
+    var = O.var(input, dims, keepdim=True, correction=0)
+    out = O.mul(O.sub(input, mean), O.rsqrt(O.add(var, eps)))
+    if weight is not None:
+        out = O.mul(out, weight)
+    if bias is not None:
+        out = O.add(out, bias)
+    return out
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise ValueError(f"[group_norm] num_channels {c} must be divisible by num_groups {num_groups}")
+    x = O.reshape(input, [n, num_groups, -1])
+    mean = O.mean(x, 2, keepdim=True)
+    var = O.var(x, 2, keepdim=True, correction=0)
+    out = O.reshape(O.mul(O.sub(x, mean), O.rsqrt(O.add(var, eps))), list(input.shape))
+    shape = [1, c] + [1] * (input.ndim - 2)
+    if weight is not None:
+        out = O.mul(out, O.reshape(weight, shape))
+    if bias is not None:
+        out = O.add(out, O.reshape(bias, shape))
+    return out
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes elements with probability p and scales the rest by 1/(1-p) (training only)."""
     if p < 0.0 or p > 1.0:
@@ -358,18 +426,26 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     return O.add(O.mul(nll, 1 - label_smoothing), O.mul(smooth, label_smoothing / c))
 
 
+def _difference(input: Tensor, target: Tensor, op: str) -> Tensor:
+    try:
+        return O.sub(input, target)
+    except RuntimeError:
+        raise ValueError(f"[{op}] target size {list(target.shape)} can't be broadcast to input size "
+                         f"{list(input.shape)}") from None
+
+
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    d = O.sub(input, target)
+    d = _difference(input, target, "mse_loss")
     return _reduce_loss(O.mul(d, d), reduction, "mse_loss")
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    return _reduce_loss(O.abs(O.sub(input, target)), reduction, "l1_loss")
+    return _reduce_loss(O.abs(_difference(input, target, "l1_loss")), reduction, "l1_loss")
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
-    d = O.abs(O.sub(input, target))
+    d = O.abs(_difference(input, target, "smooth_l1_loss"))
     if beta == 0:
         return _reduce_loss(d, reduction, "smooth_l1_loss")
     loss = O.where(O.lt(d, beta), O.div(O.mul(O.mul(d, d), 0.5), beta), O.sub(d, 0.5 * beta))
@@ -377,7 +453,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    d = O.abs(O.sub(input, target))
+    d = O.abs(_difference(input, target, "huber_loss"))
     loss = O.where(O.lt(d, delta), O.mul(O.mul(d, d), 0.5), O.mul(O.sub(d, 0.5 * delta), delta))
     return _reduce_loss(loss, reduction, "huber_loss")
 
@@ -531,3 +607,26 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             raise NotImplementedError(f"[interpolate] mode '{mode}' is not supported (nearest, linear, bilinear)")
     return out
 
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Integer class indices (*) -> int64 (*, num_classes) with a 1 at each index."""
+    if tensor.dtype.is_floating_point:
+        raise RuntimeError("[one_hot] is only applicable to index tensor")
+    if num_classes == -1:
+        num_classes = int(O.amax(tensor).item()) + 1 if tensor.numel() else 0
+    if tensor.numel() and (int(O.amin(tensor).item()) < 0 or int(O.amax(tensor).item()) >= num_classes):
+        raise RuntimeError(f"[one_hot] Class values must be in [0, {num_classes})")
+    from ..tensor import arange
+    return O.to_dtype_op(O.eq(O.unsqueeze(tensor, -1), arange(num_classes)), "int64")
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(||x||_p along dim, eps)."""
+    return O.div(input, O.clamp(O.norm(input, p, dim, keepdim=True), min=eps))
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    n1 = O.clamp(O.norm(x1, 2, dim, keepdim=True), min=eps)
+    n2 = O.clamp(O.norm(x2, 2, dim, keepdim=True), min=eps)
+    return O.sum(O.mul(O.div(x1, n1), O.div(x2, n2)), dim)
