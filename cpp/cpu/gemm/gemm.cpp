@@ -93,8 +93,9 @@ void pack_b(const T* b, int64_t ldb, bool trans, int64_t p0, int64_t kc, int64_t
 }
 
 // acc(MR x NR) = Ap(MR x kc) * Bp(kc x NR); then C = acc (+ C when accumulate).
+// bp rows are ldbp apart: NR for a packed panel, ldb when reading a row-major B in place.
 template <typename T>
-inline void micro_kernel(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, bool accumulate) {
+inline void micro_kernel(int64_t kc, const T* ap, const T* bp, int64_t ldbp, T* c, int64_t ldc, bool accumulate) {
   constexpr int MR = Tile<T>::MR;
   constexpr int NV = Tile<T>::NV;
   constexpr int W = Tile<T>::W;
@@ -108,10 +109,10 @@ inline void micro_kernel(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) __builtin_prefetch(c + r * ldc, 1);
   for (int64_t k = 0; k < kc; ++k) {
-    __builtin_prefetch(bp + (k + PF) * NV * W);
+    __builtin_prefetch(bp + (k + PF) * ldbp);
     V b[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) b[v] = V::load(bp + (k * NV + v) * W);
+    for (int v = 0; v < NV; ++v) b[v] = V::load(bp + k * ldbp + v * W);
     const T* a = ap + k * MR;
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
@@ -133,9 +134,11 @@ inline void micro_kernel(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc
 
 // Runs the micro-kernel over an mc x (panels [jp0, jp1)) block; edge tiles go through a
 // scratch tile so the kernel itself never needs masks.
+// With b_direct (row-major B, ld b_ld), full panels are read in place and only the ragged
+// last panel comes from the packed buffer bp.
 template <typename T>
 void macro_kernel(int64_t mc, int64_t nc, int64_t kc, int64_t jp0, int64_t jp1, const T* ap, const T* bp, T* c,
-                  int64_t ldc, bool accumulate) {
+                  int64_t ldc, bool accumulate, const T* b_direct = nullptr, int64_t b_ld = 0) {
   constexpr int MR = Tile<T>::MR;
   constexpr int NR = Tile<T>::NR;
   alignas(64) T tile[MR * NR];
@@ -146,11 +149,14 @@ void macro_kernel(int64_t mc, int64_t nc, int64_t kc, int64_t jp0, int64_t jp1, 
       const int64_t jr = jp * NR;
       const int64_t cols = std::min<int64_t>(NR, nc - jr);
       T* cdst = c + ir * ldc + jr;
+      const bool direct = b_direct && cols == NR;
+      const T* panel = direct ? b_direct + jr : bp + jr * kc;
+      const int64_t ldbp = direct ? b_ld : NR;
       if (rows == MR && cols == NR) {
-        micro_kernel<T>(kc, ap + ir * kc, bp + jr * kc, cdst, ldc, accumulate);
+        micro_kernel<T>(kc, ap + ir * kc, panel, ldbp, cdst, ldc, accumulate);
         continue;
       }
-      micro_kernel<T>(kc, ap + ir * kc, bp + jr * kc, tile, NR, false);
+      micro_kernel<T>(kc, ap + ir * kc, panel, ldbp, tile, NR, false);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t q = 0; q < cols; ++q)
           cdst[r * ldc + q] = accumulate ? cdst[r * ldc + q] + tile[r * NR + q] : tile[r * NR + q];
@@ -194,7 +200,12 @@ void gemm_packed(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, 
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc);
       const bool acc = accumulate || pc > 0;
-      parallel_for(0, panels, 8, [&](int64_t p0, int64_t p1) { pack_b(b, ldb, tb, pc, kc, jc, nc, p0, p1, bp); });
+      // A row-major B is read in place when few rows of A reuse each packed panel: packing
+      // would cost about as much as the multiply. Only a ragged last panel is packed then.
+      const bool direct = !tb && m <= 4 * MR;
+      const T* b_direct = direct ? b + pc * ldb + jc : nullptr;
+      const int64_t pack_from = direct ? nc / NR : 0;
+      parallel_for(pack_from, panels, 8, [&](int64_t p0, int64_t p1) { pack_b(b, ldb, tb, pc, kc, jc, nc, p0, p1, bp); });
       // Work items: M blocks, and N panel chunks when there are fewer M blocks than threads.
       const int64_t m_blocks = (m + MC - 1) / MC;
       const int64_t n_chunks = m_blocks >= threads ? 1 : std::min<int64_t>(panels, (threads + m_blocks - 1) / m_blocks);
@@ -211,7 +222,7 @@ void gemm_packed(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, 
             pack_a(a, lda, ta, ic, mc, pc, kc, ap);
             packed_block = mb;
           }
-          macro_kernel(mc, nc, kc, jp0, jp1, ap, bp, c + ic * ldc + jc, ldc, acc);
+          macro_kernel(mc, nc, kc, jp0, jp1, ap, bp, c + ic * ldc + jc, ldc, acc, b_direct, ldb);
         }
       });
     }

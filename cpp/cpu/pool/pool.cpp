@@ -12,6 +12,21 @@ namespace {
 
 using kernels::PoolGeom;
 
+// Valid window taps along one axis: first index, count, step (dilation).
+struct Taps {
+  int64_t first, count;
+};
+
+inline Taps taps(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t dil, int64_t size) {
+  const int64_t start = o * stride - pad;
+  int64_t i0 = 0;
+  if (start < 0) i0 = (-start + dil - 1) / dil;  // first tap inside the input
+  int64_t i1 = k;
+  const int64_t last_ok = size - 1 - start;      // taps must satisfy start + i * dil <= size - 1
+  if (last_ok < (k - 1) * dil) i1 = last_ok < 0 ? 0 : last_ok / dil + 1;
+  return {start + i0 * dil, std::max<int64_t>(0, i1 - i0)};
+}
+
 template <typename T>
 void max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom& g) {
   const T* x = reinterpret_cast<const T*>(x_);
@@ -21,20 +36,24 @@ void max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom& g) {
     for (int64_t p = p0; p < p1; ++p) {
       const T* xp = x + p * plane;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        const Taps th = taps(oh, g.sh, g.ph, g.kh, g.dh, g.height);
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const Taps tw = taps(ow, g.sw, g.pw, g.kw, g.dw, g.width);
           T best = -std::numeric_limits<T>::infinity();
           int64_t best_i = -1;
-          for (int64_t i = 0; i < g.kh; ++i) {
-            const int64_t h = oh * g.sh - g.ph + i * g.dh;
-            if (h < 0 || h >= g.height) continue;
-            for (int64_t j = 0; j < g.kw; ++j) {
-              const int64_t w = ow * g.sw - g.pw + j * g.dw;
-              if (w < 0 || w >= g.width) continue;
-              const T v = xp[h * g.width + w];
-              // the first maximum wins; a NaN beats everything and the first NaN stays
-              if (best_i < 0 || (!std::isnan(best) && (v > best || std::isnan(v)))) {
+          bool nan = false;
+          for (int64_t i = 0, h = th.first; i < th.count && !nan; ++i, h += g.dh) {
+            const T* row = xp + h * g.width;
+            for (int64_t j = 0, w = tw.first; j < tw.count; ++j, w += g.dw) {
+              const T v = row[w];
+              // the first maximum wins; the first NaN wins over everything
+              if (v > best || best_i < 0 || v != v) {
                 best = v;
                 best_i = h * g.width + w;
+                if (v != v) {
+                  nan = true;
+                  break;
+                }
               }
             }
           }
