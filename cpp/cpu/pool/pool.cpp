@@ -27,11 +27,49 @@ inline Taps taps(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t dil,
   return {start + i0 * dil, std::max<int64_t>(0, i1 - i0)};
 }
 
+// Every window inside the image, no dilation: plain loops with no clipping.
 template <typename T>
-void max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom& g) {
+void max_pool_interior(const T* x, T* out, int64_t* idx, const PoolGeom g, int64_t p0, int64_t p1) {
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * plane;
+    T* op = out + p * opl;
+    int64_t* ip = idx + p * opl;
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+      const int64_t h0 = oh * g.sh;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const int64_t w0 = ow * g.sw;
+        int64_t best_i = h0 * g.width + w0;
+        T best = xp[best_i];
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t row = (h0 + i) * g.width + w0;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const T v = xp[row + j];
+            if (v > best || (v != v && best == best)) {
+              best = v;
+              best_i = row + j;
+            }
+          }
+        }
+        op[oh * g.out_w + ow] = best;
+        ip[oh * g.out_w + ow] = best_i;
+      }
+    }
+  }
+}
+
+template <typename T>
+void max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom& geom) {
+  const PoolGeom g = geom;  // a local copy: stores through int64_t* could alias the struct
   const T* x = reinterpret_cast<const T*>(x_);
   T* out = reinterpret_cast<T*>(out_);
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  const bool interior = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
+                        (g.out_h - 1) * g.sh + g.kh <= g.height && (g.out_w - 1) * g.sw + g.kw <= g.width;
+  if (interior && idx) {
+    parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) { max_pool_interior(x, out, idx, g, p0, p1); });
+    return;
+  }
   parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const T* xp = x + p * plane;
@@ -66,7 +104,8 @@ void max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom& g) {
 }
 
 template <typename T>
-void max_pool_backward(const char* grad_, const int64_t* idx, char* gin_, const PoolGeom& g) {
+void max_pool_backward(const char* grad_, const int64_t* idx, char* gin_, const PoolGeom& geom) {
+  const PoolGeom g = geom;  // a local copy: stores through int64_t* could alias the struct
   const T* grad = reinterpret_cast<const T*>(grad_);
   T* gin = reinterpret_cast<T*>(gin_);
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
