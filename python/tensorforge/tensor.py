@@ -19,8 +19,9 @@ from .autograd import graph as _graph
 _new = object.__new__
 
 
-def _wrap(c) -> "Tensor":
-    t = _new(Tensor)
+def _wrap(c, cls=None) -> "Tensor":
+    """A new Python tensor (of class cls, default Tensor) around the C++ tensor c."""
+    t = _new(cls or Tensor)
     t._c = c
     t._requires_grad = False
     t.grad = None

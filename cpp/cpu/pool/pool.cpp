@@ -137,85 +137,51 @@ Window avg_window(const PoolGeom& g, int64_t oh, int64_t ow) {
   return {h0, h1, w0, w1, div};
 }
 
-template <typename T>
-void avg_pool(const char* x_, char* out_, const PoolGeom& g) {
-  const T* x = reinterpret_cast<const T*>(x_);
-  T* out = reinterpret_cast<T*>(out_);
-  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
-  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const Window win = avg_window(g, oh, ow);
-          T s = T(0);
-          for (int64_t h = win.h0; h < win.h1; ++h)
-            for (int64_t w = win.w0; w < win.w1; ++w) s += x[p * plane + h * g.width + w];
-          out[p * opl + oh * g.out_w + ow] = win.divisor > 0 ? s / static_cast<T>(win.divisor) : T(0);
-        }
-    }
-  });
-}
-
-template <typename T>
-void avg_pool_backward(const char* grad_, char* gin_, const PoolGeom& g) {
-  const T* grad = reinterpret_cast<const T*>(grad_);
-  T* gin = reinterpret_cast<T*>(gin_);
-  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
-  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      std::fill(gin + p * plane, gin + (p + 1) * plane, T(0));
-      for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const Window win = avg_window(g, oh, ow);
-          if (win.divisor <= 0) continue;
-          const T v = grad[p * opl + oh * g.out_w + ow] / static_cast<T>(win.divisor);
-          for (int64_t h = win.h0; h < win.h1; ++h)
-            for (int64_t w = win.w0; w < win.w1; ++w) gin[p * plane + h * g.width + w] += v;
-        }
-    }
-  });
-}
-
 inline int64_t start_index(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
 inline int64_t end_index(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
 
-template <typename T>
-void adaptive_avg_pool(const char* x_, char* out_, const PoolGeom& g) {
+Window adaptive_window(const PoolGeom& g, int64_t oh, int64_t ow) {
+  const int64_t h0 = start_index(oh, g.height, g.out_h), h1 = end_index(oh, g.height, g.out_h);
+  const int64_t w0 = start_index(ow, g.width, g.out_w), w1 = end_index(ow, g.width, g.out_w);
+  return {h0, h1, w0, w1, (h1 - h0) * (w1 - w0)};
+}
+
+// Average over each output's window (avg_window or adaptive_window).
+template <typename T, Window (*window)(const PoolGeom&, int64_t, int64_t)>
+void mean_pool(const char* x_, char* out_, const PoolGeom& g) {
   const T* x = reinterpret_cast<const T*>(x_);
   T* out = reinterpret_cast<T*>(out_);
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
   parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p)
-      for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const int64_t h0 = start_index(oh, g.height, g.out_h), h1 = end_index(oh, g.height, g.out_h);
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const int64_t w0 = start_index(ow, g.width, g.out_w), w1 = end_index(ow, g.width, g.out_w);
+          const Window win = window(g, oh, ow);
           T s = T(0);
-          for (int64_t h = h0; h < h1; ++h)
-            for (int64_t w = w0; w < w1; ++w) s += x[p * plane + h * g.width + w];
-          out[p * opl + oh * g.out_w + ow] = s / static_cast<T>((h1 - h0) * (w1 - w0));
+          for (int64_t h = win.h0; h < win.h1; ++h)
+            for (int64_t w = win.w0; w < win.w1; ++w) s += x[p * plane + h * g.width + w];
+          out[p * opl + oh * g.out_w + ow] = win.divisor > 0 ? s / static_cast<T>(win.divisor) : T(0);
         }
-      }
   });
 }
 
-template <typename T>
-void adaptive_avg_pool_backward(const char* grad_, char* gin_, const PoolGeom& g) {
+// Spreads each output's gradient evenly over its window.
+template <typename T, Window (*window)(const PoolGeom&, int64_t, int64_t)>
+void mean_pool_backward(const char* grad_, char* gin_, const PoolGeom& g) {
   const T* grad = reinterpret_cast<const T*>(grad_);
   T* gin = reinterpret_cast<T*>(gin_);
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
   parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       std::fill(gin + p * plane, gin + (p + 1) * plane, T(0));
-      for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const int64_t h0 = start_index(oh, g.height, g.out_h), h1 = end_index(oh, g.height, g.out_h);
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const int64_t w0 = start_index(ow, g.width, g.out_w), w1 = end_index(ow, g.width, g.out_w);
-          const T v = grad[p * opl + oh * g.out_w + ow] / static_cast<T>((h1 - h0) * (w1 - w0));
-          for (int64_t h = h0; h < h1; ++h)
-            for (int64_t w = w0; w < w1; ++w) gin[p * plane + h * g.width + w] += v;
+          const Window win = window(g, oh, ow);
+          if (win.divisor <= 0) continue;
+          const T v = grad[p * opl + oh * g.out_w + ow] / static_cast<T>(win.divisor);
+          for (int64_t h = win.h0; h < win.h1; ++h)
+            for (int64_t w = win.w0; w < win.w1; ++w) gin[p * plane + h * g.width + w] += v;
         }
-      }
     }
   });
 }
@@ -228,10 +194,10 @@ void register_pool(KernelTable& t) {
     const int d = dtype_index<T>;
     t.max_pool2d[d] = max_pool<T>;
     t.max_pool2d_backward[d] = max_pool_backward<T>;
-    t.avg_pool2d[d] = avg_pool<T>;
-    t.avg_pool2d_backward[d] = avg_pool_backward<T>;
-    t.adaptive_avg_pool2d[d] = adaptive_avg_pool<T>;
-    t.adaptive_avg_pool2d_backward[d] = adaptive_avg_pool_backward<T>;
+    t.avg_pool2d[d] = mean_pool<T, avg_window>;
+    t.avg_pool2d_backward[d] = mean_pool_backward<T, avg_window>;
+    t.adaptive_avg_pool2d[d] = mean_pool<T, adaptive_window>;
+    t.adaptive_avg_pool2d_backward[d] = mean_pool_backward<T, adaptive_window>;
   });
 }
 

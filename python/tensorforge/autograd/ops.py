@@ -1089,26 +1089,23 @@ def norm(x, p=2, dim=None, keepdim=False):
     return pow(sum(pow(abs(x), p), dim, keepdim), 1.0 / p)
 
 
-def softmax(x, dim=None, dtype=None):
+def _softmax(x, dim, dtype, log: bool):
     if dtype is not None:
         x = to_dtype_op(x, dtype)
-    if dim is None:
+    if dim is None:  # PyTorch's legacy implicit dim
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    out = _wrap(_C.softmax(x._c, dim, False))
+    out = _wrap(_C.softmax(x._c, dim, log))
     if _needs(x):
-        record(out, R.softmax, (x,), (), (dim, False), save_output=True)
+        record(out, R.softmax, (x,), (), (dim, log), save_output=True)
     return out
+
+
+def softmax(x, dim=None, dtype=None):
+    return _softmax(x, dim, dtype, False)
 
 
 def log_softmax(x, dim=None, dtype=None):
-    if dtype is not None:
-        x = to_dtype_op(x, dtype)
-    if dim is None:
-        dim = 0 if x.ndim in (0, 1, 3) else 1
-    out = _wrap(_C.softmax(x._c, dim, True))
-    if _needs(x):
-        record(out, R.softmax, (x,), (), (dim, True), save_output=True)
-    return out
+    return _softmax(x, dim, dtype, True)
 
 
 # ---- linear algebra --------------------------------------------------------------------------

@@ -22,13 +22,7 @@ class Parameter(Tensor):
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"[Parameter] expected a Tensor, got {type(data).__name__}")
-        p = object.__new__(cls)
-        p._c = data._c
-        p._requires_grad = False
-        p.grad = None
-        p.grad_fn = None
-        p._hooks = None
-        p._retains_grad = False
+        p = _wrap(data._c, cls)
         if requires_grad:
             p.requires_grad_(True)
         return p
@@ -54,13 +48,7 @@ class Buffer(Tensor):
     __slots__ = ("persistent",)
 
     def __new__(cls, data: Tensor, persistent: bool = True):
-        b = object.__new__(cls)
-        b._c = data._c
-        b._requires_grad = False
-        b.grad = None
-        b.grad_fn = None
-        b._hooks = None
-        b._retains_grad = False
+        b = _wrap(data._c, cls)
         b.persistent = persistent
         return b
 
@@ -537,6 +525,9 @@ class ModuleList(Module):
     def __delitem__(self, idx) -> None:
         mods = list(self._modules.values())
         del mods[idx]
+        self._renumber(mods)
+
+    def _renumber(self, mods) -> None:
         self._modules.clear()
         for i, m in enumerate(mods):
             self._modules[str(i)] = m
@@ -562,9 +553,7 @@ class ModuleList(Module):
     def insert(self, index: int, module: Module) -> None:
         mods = list(self._modules.values())
         mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
+        self._renumber(mods)
 
 
 class ModuleDict(Module):
