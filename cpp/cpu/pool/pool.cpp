@@ -27,10 +27,12 @@ inline Taps taps(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t dil,
   return {start + i0 * dil, std::max<int64_t>(0, i1 - i0)};
 }
 
-// Every window inside the image, no dilation: plain loops with no clipping.
-template <typename T>
+// Every window inside the image, no dilation: plain loops with no clipping. KH/KW > 0 fix the
+// window size at compile time so the compiler vectorises across outputs (2x2 and 3x3 pools).
+template <typename T, int KH, int KW>
 void max_pool_interior(const T* x, T* out, int64_t* idx, const PoolGeom g, int64_t p0, int64_t p1) {
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  const int64_t kh = KH > 0 ? KH : g.kh, kw = KW > 0 ? KW : g.kw;
   for (int64_t p = p0; p < p1; ++p) {
     const T* xp = x + p * plane;
     T* op = out + p * opl;
@@ -41,14 +43,13 @@ void max_pool_interior(const T* x, T* out, int64_t* idx, const PoolGeom g, int64
         const int64_t w0 = ow * g.sw;
         int64_t best_i = h0 * g.width + w0;
         T best = xp[best_i];
-        for (int64_t i = 0; i < g.kh; ++i) {
+        for (int64_t i = 0; i < kh; ++i) {
           const int64_t row = (h0 + i) * g.width + w0;
-          for (int64_t j = 0; j < g.kw; ++j) {
+          for (int64_t j = 0; j < kw; ++j) {
             const T v = xp[row + j];
-            if (v > best || (v != v && best == best)) {
-              best = v;
-              best_i = row + j;
-            }
+            const bool take = v > best || (v != v && best == best);  // first max; first NaN wins
+            best_i = take ? row + j : best_i;
+            best = take ? v : best;
           }
         }
         op[oh * g.out_w + ow] = best;
@@ -67,7 +68,11 @@ void max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom& geom) {
   const bool interior = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
                         (g.out_h - 1) * g.sh + g.kh <= g.height && (g.out_w - 1) * g.sw + g.kw <= g.width;
   if (interior && idx) {
-    parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) { max_pool_interior(x, out, idx, g, p0, p1); });
+    parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
+      if (g.kh == 2 && g.kw == 2) max_pool_interior<T, 2, 2>(x, out, idx, g, p0, p1);
+      else if (g.kh == 3 && g.kw == 3) max_pool_interior<T, 3, 3>(x, out, idx, g, p0, p1);
+      else max_pool_interior<T, 0, 0>(x, out, idx, g, p0, p1);
+    });
     return;
   }
   parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
