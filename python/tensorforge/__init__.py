@@ -11,11 +11,12 @@ from ._dtype import float32 as float  # noqa: A001
 from ._dtype import float64 as double
 from ._dtype import int32 as int  # noqa: A001
 from ._dtype import int64 as long
-from .tensor import (Size, Tensor, arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
+from .tensor import (Generator, Size, Tensor, arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
                      full_like, linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randint_like,
                      randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
 from . import autograd
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import no_grad as inference_mode
 from .autograd.ops import *  # noqa: F401,F403  (the math: add, exp, sum, matmul, cat, ...)
 from .autograd.ops import (abs, all, any, max, min, pow, round, sum)  # noqa: A004  (shadow builtins as torch does)
 from .autograd.ops import to_dtype_op as _to_dtype_op

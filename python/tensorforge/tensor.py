@@ -678,10 +678,36 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bo
     return _finish(_wrap(_C.eye(n, -1 if m is None else m, _creation_dtype(dtype).code)), requires_grad, device)
 
 
-def manual_seed(seed: int):
+class Generator:
+    """A seedable source of permutations for samplers and splits (``torch.Generator``-like);
+    tensor creation ops draw from the global generator seeded by ``manual_seed``."""
+
+    def __init__(self, device="cpu"):
+        self._seed = 67280421310721
+        self._rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> "Generator":
+        self._seed = builtins.int(seed)
+        self._rng = np.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> int:
+        return self.manual_seed(np.random.SeedSequence().entropy & 0xFFFFFFFFFFFFFFFF)._seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def permutation(self, n: int):
+        return self._rng.permutation(n)
+
+
+_default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
     """Seeds the global generator: the same seed gives the same random numbers."""
     _C.manual_seed(builtins.int(seed) & 0xFFFFFFFFFFFFFFFF)
-    return None
+    return _default_generator.manual_seed(seed)
 
 
 def seed() -> int:

@@ -63,3 +63,13 @@ def test_load_digits():
     x, y = tf.data.load_digits()
     assert x.shape == (1797, 1, 8, 8) and y.shape == (1797,) and float(x.max()) == 1.0
     assert sorted(set(y.tolist())) == list(range(10))
+
+
+def test_generator_makes_shuffles_reproducible():
+    ds = TensorDataset(tf.arange(12))
+    a = [b[0].tolist() for b in DataLoader(ds, batch_size=4, shuffle=True, generator=tf.Generator().manual_seed(7))]
+    b = [b[0].tolist() for b in DataLoader(ds, batch_size=4, shuffle=True, generator=tf.Generator().manual_seed(7))]
+    assert a == b and sorted(sum(a, [])) == list(range(12))
+    s1 = random_split(ds, [8, 4], generator=tf.Generator().manual_seed(1))[1].indices
+    s2 = random_split(ds, [8, 4], generator=tf.Generator().manual_seed(1))[1].indices
+    assert s1 == s2
