@@ -92,8 +92,8 @@ void gemm_direct(const GemmArgs<T>& g) {
 
 // Large products, BLIS-style: for each KC x NC block of op(B), the threads pack its NR-wide
 // panels together, then each takes a share of the MR-row slivers of op(A) (or, when there are
-// too few slivers to balance, of slivers x column chunks), packs each sliver and runs it
-// against every panel of the block.
+// too few slivers to balance, of slivers x column chunks), packs them MC rows at a time and
+// runs each sliver against every panel of the block.
 template <typename T>
 void gemm_packed(const GemmArgs<T>& g, bool threaded) {
   constexpr int MR = Tile<T>::MR;
@@ -122,27 +122,69 @@ void gemm_packed(const GemmArgs<T>& g, bool threaded) {
         }
       });
       parallel_for(0, items, threaded ? 1 : items, [&](int64_t w0, int64_t w1) {
-        alignas(64) T ap[MR * Blocks<T>::KC];
-        int64_t packed = -1;
-        for (int64_t w = w0; w < w1; ++w) {
-          const int64_t s = w / n_chunks, chunk = w % n_chunks;
-          const int64_t ir = s * MR;
-          const int rows = static_cast<int>(std::min<int64_t>(MR, g.m - ir));
-          if (packed != s) {
-            gemm_detail::pack_a(g.a, g.lda, g.ta, ir, rows, pc, kc, ap);
-            packed = s;
-          }
+        static thread_local AlignedBuffer<T> a_buf;
+        T* ap = a_buf.get(static_cast<size_t>(Blocks<T>::MC * kc_step));
+        for (int64_t w = w0; w < w1;) {
+          // Slivers [s0, s1) in one column chunk: up to MC rows packed together when the items
+          // are whole slivers, one sliver per item otherwise.
+          const int64_t chunk = w % n_chunks, s0 = w / n_chunks;
+          const int64_t s1 = n_chunks == 1 ? std::min(w1, s0 + Blocks<T>::MC / MR) : s0 + 1;
+          w = n_chunks == 1 ? s1 : w + 1;
+          const int64_t i0 = s0 * MR, mrows = std::min(s1 * MR, g.m) - i0;
+          gemm_detail::pack_a(g.a, g.lda, g.ta, i0, mrows, pc, kc, ap);
           const int64_t q0 = panels * chunk / n_chunks, q1 = panels * (chunk + 1) / n_chunks;
-          T* crow = g.c + ir * g.ldc + jc;
-          for (int64_t q = q0; q < q1; ++q) {
-            const int cols = static_cast<int>(std::min<int64_t>(NR, nc - q * NR));
-            gemm_detail::micro_kernel<T, false>(kc, ap, 0, 0, bp + q * NR * kc, NR, crow + q * NR, g.ldc, rows,
-                                                cols, acc);
+          for (int64_t s = s0; s < s1; ++s) {
+            const int64_t ir = s * MR;
+            const int rows = static_cast<int>(std::min<int64_t>(MR, g.m - ir));
+            T* crow = g.c + ir * g.ldc + jc;
+            for (int64_t q = q0; q < q1; ++q) {
+              const int cols = static_cast<int>(std::min<int64_t>(NR, nc - q * NR));
+              gemm_detail::micro_kernel<T, false>(kc, ap + (s - s0) * MR * kc, 0, 0, bp + q * NR * kc, NR,
+                                                  crow + q * NR, g.ldc, rows, cols, acc);
+            }
           }
         }
       });
     }
   }
+}
+
+// Few rows (op(A) packed whole fits in L2): A is packed once, shared, and the threads split the
+// columns; each packs its own B panels one at a time and runs every sliver of A against each.
+// B is then read from memory exactly once, by the thread that uses it.
+template <typename T>
+void gemm_wide(const GemmArgs<T>& g, bool threaded) {
+  constexpr int MR = Tile<T>::MR;
+  constexpr int NR = Tile<T>::NR;
+  static thread_local AlignedBuffer<T> a_buf;
+  const int64_t kc_step = even_step(g.k, Blocks<T>::KC_WIDE, 1);
+  const int64_t slivers = (g.m + MR - 1) / MR, mp = slivers * MR;
+  const int64_t panels = (g.n + NR - 1) / NR;
+  T* ap = a_buf.get(static_cast<size_t>(mp * g.k));  // depth block pc starts at ap + pc * mp
+  parallel_for(0, slivers, threaded ? 2 : slivers, [&](int64_t s0, int64_t s1) {
+    const int64_t i0 = s0 * MR, mrows = std::min(s1 * MR, g.m) - i0;
+    for (int64_t pc = 0; pc < g.k; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, g.k - pc);
+      gemm_detail::pack_a(g.a, g.lda, g.ta, i0, mrows, pc, kc, ap + pc * mp + s0 * MR * kc);
+    }
+  });
+  parallel_for(0, panels, threaded ? 1 : panels, [&](int64_t q0, int64_t q1) {
+    static thread_local AlignedBuffer<T> b_buf;
+    T* bp = b_buf.get(static_cast<size_t>(kc_step * NR));
+    for (int64_t q = q0; q < q1; ++q) {
+      const int cols = static_cast<int>(std::min<int64_t>(NR, g.n - q * NR));
+      for (int64_t pc = 0; pc < g.k; pc += kc_step) {
+        const int64_t kc = std::min(kc_step, g.k - pc);
+        const bool acc = g.accumulate || pc > 0;
+        gemm_detail::pack_b(g.b, g.ldb, g.tb, pc, kc, q * NR, cols, bp);
+        for (int64_t s = 0; s < slivers; ++s) {
+          const int rows = static_cast<int>(std::min<int64_t>(MR, g.m - s * MR));
+          gemm_detail::micro_kernel<T, false>(kc, ap + pc * mp + s * MR * kc, 0, 0, bp, NR,
+                                              g.c + s * MR * g.ldc + q * NR, g.ldc, rows, cols, acc);
+        }
+      }
+    }
+  });
 }
 
 template <typename T>
@@ -165,7 +207,11 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const voi
     }
     // Threads only pay off for ~100 us of work or more.
     const bool threaded = work >= (int64_t{1} << 23) && !in_parallel_region() && get_num_threads() > 1;
-    gemm_packed(g, threaded);
+    // op(A) packed whole within ~half of L2, and at least two B panels to share out.
+    if (m * k * int64_t(sizeof(T)) <= (int64_t{1} << 19) && n >= 2 * Tile<T>::NR)
+      gemm_wide(g, threaded);
+    else
+      gemm_packed(g, threaded);
   } else {
     gemm_reference(g);
   }

@@ -15,24 +15,30 @@ namespace tensorforge::cpu::TF_ISA_NS::gemm_detail {
 // + 1 broadcast must fit the register file.
 //   AVX-512 (32 zmm): 8 x 3 vectors = 24 accumulators; 3 B loads + 8 broadcasts per 24 FMAs.
 //   AVX2 (16 ymm):    6 x 2 vectors = 12 accumulators; 2 B loads + 6 broadcasts per 12 FMAs.
-//   scalar:           4 x 8 columns; the compiler maps the 8 columns onto SSE2 registers.
+//   scalar:           3 x 16 floats / 3 x 12 doubles; GCC vectorises each row's columns onto
+//                     SSE2 registers (measured 4x / 1.6x faster than a 4 x 8 tile).
 template <typename T>
 struct Tile {
   static constexpr int W = Vec<T>::size;
   static constexpr bool kZmm = W * sizeof(T) == 64;
   static constexpr bool kYmm = W * sizeof(T) == 32;
-  static constexpr int MR = kZmm ? 8 : (kYmm ? 6 : 4);
-  static constexpr int NV = kZmm ? 3 : (kYmm ? 2 : 8);
+  static constexpr int MR = kZmm ? 8 : (kYmm ? 6 : 3);
+  static constexpr int NV = kZmm ? 3 : (kYmm ? 2 : (sizeof(T) == 4 ? 16 : 12));
   static constexpr int NR = NV * W;
 };
 
-// Cache blocks. The packed MR x KC sliver of A stays in L1 (8 KB for float on AVX-512) while
-// the micro-kernel sweeps the KC x NC block of B, which is sized to sit in the 2 MB L2
-// (about 1 MB, leaving room for C and the other operand). KC long enough that loading and
-// storing the C tile is noise against the KC-deep FMA chain.
+// Cache blocks. The micro-kernel runs one packed MR x KC sliver of A (8 KB for float on
+// AVX-512) against every NR-wide panel of a KC x NC block of B, which is sized to sit in the
+// 2 MB L2 (about 1 MB, leaving room for C and the packed A). KC long enough that loading and
+// storing the C tile is noise against the KC-deep FMA chain. A is packed MC rows at a time so
+// a transposed A is read in runs of whole cache lines (more rows measured no better).
 template <typename T>
 struct Blocks {
   static constexpr int64_t KC = sizeof(T) == 4 ? 256 : 192;
+  static constexpr int64_t MC = Tile<T>::MR * 4;
+  // Few-row products run each B panel against all of A from L2: a shallower panel (36 KB for
+  // float) stays in L1 while the slivers of A stream past it.
+  static constexpr int64_t KC_WIDE = 192;
   static constexpr int64_t NC = ((int64_t{1} << 20) / (KC * int64_t(sizeof(T)))) / Tile<T>::NR * Tile<T>::NR;
 };
 
@@ -146,29 +152,83 @@ inline void micro_kernel(int64_t kc, const T* a, int64_t a_rs, int64_t a_ks, con
   }
 }
 
-// One MR x kc sliver of op(A) (rows i0.., depth p0..), k-major, rows past `rows` zeroed.
+// out[k * ld_out + r] = src[r * ld_src + k] for r < rows, k < kc: gathers rows that run along
+// the depth into a depth-major panel. With AVX2, 8x8 (float) or 4x4 (double) blocks are
+// transposed in registers; the ragged rest is copied one value at a time.
+#if defined(__AVX2__)
+inline void transpose_block(const float* src, int64_t ld_src, float* out, int64_t ld_out) {
+  __m256 r[8], t[8], s[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld_src);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    s[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    s[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    s[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    s[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(out + i * ld_out, _mm256_permute2f128_ps(s[i], s[i + 4], 0x20));
+    _mm256_storeu_ps(out + (i + 4) * ld_out, _mm256_permute2f128_ps(s[i], s[i + 4], 0x31));
+  }
+}
+inline void transpose_block(const double* src, int64_t ld_src, double* out, int64_t ld_out) {
+  __m256d r[4];
+  for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(src + i * ld_src);
+  const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+  const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+  _mm256_storeu_pd(out, _mm256_permute2f128_pd(t0, t2, 0x20));
+  _mm256_storeu_pd(out + ld_out, _mm256_permute2f128_pd(t1, t3, 0x20));
+  _mm256_storeu_pd(out + 2 * ld_out, _mm256_permute2f128_pd(t0, t2, 0x31));
+  _mm256_storeu_pd(out + 3 * ld_out, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
 template <typename T>
-void pack_a(const T* a, int64_t lda, bool trans, int64_t i0, int rows, int64_t p0, int64_t kc, T* out) {
+inline constexpr int kTransposeBlock = 32 / sizeof(T);
+#else
+template <typename T>
+inline constexpr int kTransposeBlock = 0;
+#endif
+
+template <typename T>
+void transpose_pack(const T* src, int64_t ld_src, int rows, int64_t kc, T* out, int64_t ld_out) {
+  int r0 = 0;
+  if constexpr (kTransposeBlock<T> > 0) {
+    constexpr int B = kTransposeBlock<T>;
+    for (; r0 + B <= rows; r0 += B) {
+      int64_t k = 0;
+      for (; k + B <= kc; k += B) transpose_block(src + r0 * ld_src + k, ld_src, out + k * ld_out + r0, ld_out);
+      for (; k < kc; ++k)
+        for (int r = r0; r < r0 + B; ++r) out[k * ld_out + r] = src[r * ld_src + k];
+    }
+  }
+  for (int64_t k = 0; k < kc; ++k)
+    for (int r = r0; r < rows; ++r) out[k * ld_out + r] = src[r * ld_src + k];
+}
+
+// Rows [i0, i0 + mrows) x depth [p0, p0 + kc) of op(A) as consecutive MR x kc slivers, each
+// k-major (sliver s at out + s * MR * kc); rows past mrows in the last sliver are zeroed.
+template <typename T>
+void pack_a(const T* a, int64_t lda, bool trans, int64_t i0, int64_t mrows, int64_t p0, int64_t kc, T* out) {
   constexpr int MR = Tile<T>::MR;
+  const int64_t full = mrows / MR;
+  const int tail = static_cast<int>(mrows - full * MR);
+  T* tail_out = out + full * MR * kc;
+  if (tail) std::fill(tail_out, tail_out + kc * MR, T(0));
   if (trans) {
-    // op(A)[i][p] = a[p * lda + i]: each depth step is MR contiguous values.
+    // op(A)[i][p] = a[p * lda + i]: each depth step is one contiguous run across all slivers.
     const T* src = a + p0 * lda + i0;
-    if (rows == MR) {
-      for (int64_t k = 0; k < kc; ++k, src += lda)
+    for (int64_t k = 0; k < kc; ++k, src += lda) {
+      for (int64_t s = 0; s < full; ++s)
 #pragma GCC unroll 16
-        for (int r = 0; r < MR; ++r) out[k * MR + r] = src[r];
-    } else {
-      for (int64_t k = 0; k < kc; ++k, src += lda)
-        for (int r = 0; r < MR; ++r) out[k * MR + r] = r < rows ? src[r] : T(0);
+        for (int r = 0; r < MR; ++r) out[(s * kc + k) * MR + r] = src[s * MR + r];
+      for (int r = 0; r < tail; ++r) tail_out[k * MR + r] = src[full * MR + r];
     }
   } else {
-    // op(A)[i][p] = a[i * lda + p]: MR rows read side by side, a few depth steps at a time.
-    const T* src = a + i0 * lda + p0;
-    if (rows < MR) std::fill(out, out + kc * MR, T(0));
-    for (int r = 0; r < rows; ++r) {
-      const T* s = src + r * lda;
-      for (int64_t k = 0; k < kc; ++k) out[k * MR + r] = s[k];
-    }
+    // op(A)[i][p] = a[i * lda + p]: a transpose of each sliver's rows.
+    for (int64_t s = 0; s < full; ++s) transpose_pack(a + (i0 + s * MR) * lda + p0, lda, MR, kc, out + s * MR * kc, MR);
+    if (tail) transpose_pack(a + (i0 + full * MR) * lda + p0, lda, tail, kc, tail_out, MR);
   }
 }
 
@@ -182,26 +242,23 @@ void pack_b(const T* b, int64_t ldb, bool trans, int64_t p0, int64_t kc, int64_t
   if (!trans) {
     const T* src = b + p0 * ldb + j0;
     if (cols == NR) {
-      for (int64_t k = 0; k < kc; ++k, src += ldb)
+      // Rows of B are far apart: fetch a few rows ahead, the hardware prefetcher will not.
+      constexpr int64_t kAhead = 8;
+      for (int64_t k = 0; k < kc; ++k, src += ldb) {
+        if (k + kAhead < kc)
+#pragma GCC unroll 8
+          for (int v = 0; v < NR * int(sizeof(T)); v += 64) __builtin_prefetch(reinterpret_cast<const char*>(src + kAhead * ldb) + v);
 #pragma GCC unroll 8
         for (int v = 0; v < NR; v += W) V::load(src + v).store(out + k * NR + v);
+      }
     } else {
       for (int64_t k = 0; k < kc; ++k, src += ldb)
         for (int v = 0; v < NR; v += W) V::load_partial(src + v, std::clamp(cols - v, 0, W)).store(out + k * NR + v);
     }
   } else {
-    // op(B)[p][j] = b[j * ldb + p]: NR rows of b read side by side, in depth chunks so the
-    // written part of the panel stays in L1.
-    const T* src = b + j0 * ldb + p0;
+    // op(B)[p][j] = b[j * ldb + p]: a transpose of cols x kc.
     if (cols < NR) std::fill(out, out + kc * NR, T(0));
-    constexpr int64_t kChunk = 16;
-    for (int64_t k0 = 0; k0 < kc; k0 += kChunk) {
-      const int64_t k1 = std::min(kc, k0 + kChunk);
-      for (int q = 0; q < cols; ++q) {
-        const T* s = src + q * ldb;
-        for (int64_t k = k0; k < k1; ++k) out[k * NR + q] = s[k];
-      }
-    }
+    transpose_pack(b + j0 * ldb + p0, ldb, cols, kc, out, NR);
   }
 }
 
