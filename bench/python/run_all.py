@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-FAMILIES = ["bench_matmul.py", "bench_elementwise.py", "bench_overhead.py", "bench_nn.py"]
+FAMILIES = ["bench_matmul.py", "bench_elementwise.py", "bench_overhead.py", "bench_nn.py", "bench_conv.py",
+            "bench_norm_loss.py", "bench_optim.py"]
 
 if __name__ == "__main__":
     here = Path(__file__).resolve().parent

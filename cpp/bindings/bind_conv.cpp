@@ -1,4 +1,4 @@
-// Convolution and pooling, forward and backward.
+// Convolution, pooling, pad and interpolate, forward and backward.
 #include <pybind11/stl.h>
 
 #include "bindings.h"
@@ -34,6 +34,10 @@ void bind_conv(py::module_& m) {
   m.def("avg_pool2d_backward", &avg_pool2d_backward, nogil);
   m.def("adaptive_avg_pool2d", &adaptive_avg_pool2d, nogil);
   m.def("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward, nogil);
+  m.def("pad", &pad, nogil);
+  m.def("pad_backward", &pad_backward, nogil);
+  m.def("interpolate", &interpolate, nogil);
+  m.def("interpolate_backward", &interpolate_backward, nogil);
 }
 
 }  // namespace tensorforge::bindings

@@ -66,13 +66,20 @@ using IndexPutKernel = void (*)(char* dst, const char* values, const int64_t* of
                                 const int64_t* rest_shape, const int64_t* rest_strides,
                                 int rest_ndim, bool accumulate);
 
-// Convolution lowering for one image: im2col writes cols[(c*kh + i)*kw + j][oh*ow_n + ow] from
-// x[c][h][w] (zero outside the image); col2im adds the columns back into x (for grad input).
+// Convolution lowering for one image: im2col writes the output rows [oh0, oh1) of the columns,
+// cols[(c*kh + i)*kw + j][(oh - oh0)*out_w + ow] from x[c][h][w] (zero outside the image);
+// col2im adds all the columns back into x (for grad input).
 struct ConvGeom {
   int64_t channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w;
 };
-using Im2colKernel = void (*)(const char* x, char* cols, const ConvGeom& g);
+using Im2colKernel = void (*)(const char* x, char* cols, const ConvGeom& g, int64_t oh0, int64_t oh1);
 using Col2imKernel = void (*)(const char* cols, char* x, const ConvGeom& g);
+// Fused forward of one image (one group): out[co][p] = sum_k w[co][k] * im2col(x)[k][p] for
+// co < cout and output positions p in [p0, p1), with K = channels * kh * kw and out's rows
+// out_h * out_w apart (added to out when accumulate). The columns go straight into the GEMM's
+// packed panels; runs on the calling thread.
+using ConvForwardKernel = void (*)(const char* w, const char* x, char* out, int64_t cout, const ConvGeom& g,
+                                   int64_t p0, int64_t p1, bool accumulate);
 
 // Pooling over planes (N*C of them) of height x width. max pooling records the flat index of
 // each window's maximum (first one; NaN wins) for the backward scatter.
@@ -88,6 +95,25 @@ using AvgPoolBackwardKernel = void (*)(const char* grad, char* grad_in, const Po
 // Adaptive average pooling: window i spans [floor(i*H/OH), ceil((i+1)*H/OH)).
 using AdaptiveAvgPoolKernel = void (*)(const char* x, char* out, const PoolGeom& g);
 using AdaptiveAvgPoolBackwardKernel = void (*)(const char* grad, char* grad_in, const PoolGeom& g);
+// Resampling planes through per-axis source maps (pad modes, nearest resize):
+// out[p][i][j] = x[p][rows[i]][cols[j]], or `fill` where rows[i] or cols[j] is -1. The backward
+// zeroes grad_in and adds each grad element back at its source.
+struct RemapGeom {
+  int64_t planes, height, width, out_h, out_w;
+  const int64_t* rows;
+  const int64_t* cols;
+};
+using Remap2dKernel = void (*)(const char* x, char* out, const RemapGeom& g, double fill);
+using Remap2dBackwardKernel = void (*)(const char* grad, char* grad_in, const RemapGeom& g);
+// Bilinear resize of planes, source coordinates as PyTorch's upsample_bilinear2d computes them:
+// scale_h/scale_w are the user's scale factors (0: derive from the sizes).
+struct ResizeGeom {
+  int64_t planes, height, width, out_h, out_w;
+  double scale_h, scale_w;
+  bool align_corners;
+};
+using BilinearKernel = void (*)(const char* x, char* out, const ResizeGeom& g);
+using BilinearBackwardKernel = void (*)(const char* grad, char* grad_in, const ResizeGeom& g);
 
 // Fused optimizer updates over n contiguous elements, in place on param and the state
 // buffers (optional ones may be null). Hyper-parameters as in torch.optim.
@@ -103,6 +129,72 @@ using RmspropKernel = void (*)(char* param, const char* grad, char* square_avg, 
                                double weight_decay, double momentum, bool maximize);
 using AdagradKernel = void (*)(char* param, const char* grad, char* state_sum, int64_t n, double clr,
                                double weight_decay, double eps, bool maximize);
+
+// Batch norm over a contiguous [n, c, s] tensor (channels in the middle), per channel.
+// Training: batch mean and biased var -> save_mean / save_invstd, and running stats (if not
+// null) updated as running = (1 - momentum) * running + momentum * stat (unbiased var).
+// Eval: normalises with the running stats (save_* receive them as mean / invstd).
+// weight / bias may be null (no affine).
+using BatchNormKernel = void (*)(const char* x, const char* weight, const char* bias, char* running_mean,
+                                 char* running_var, char* out, char* save_mean, char* save_invstd, int64_t n,
+                                 int64_t c, int64_t s, bool training, double momentum, double eps);
+// Gradients of batch norm from the saved mean / invstd; a null output is not computed.
+// Training includes the terms through the batch statistics; eval treats them as constants.
+using BatchNormBackwardKernel = void (*)(const char* grad, const char* x, const char* weight,
+                                         const char* save_mean, const char* save_invstd, char* grad_in,
+                                         char* grad_weight, char* grad_bias, int64_t n, int64_t c, int64_t s,
+                                         bool training);
+// Layer norm over the last `cols` elements of each of `rows` contiguous rows; writes each row's
+// mean and rstd. weight / bias ([cols]) may be null.
+using LayerNormKernel = void (*)(const char* x, const char* weight, const char* bias, char* out, char* mean,
+                                 char* rstd, int64_t rows, int64_t cols, double eps);
+using LayerNormBackwardKernel = void (*)(const char* grad, const char* x, const char* weight, const char* mean,
+                                         const char* rstd, char* grad_in, char* grad_weight, char* grad_bias,
+                                         int64_t rows, int64_t cols);
+// Dropout: `out` holds n uniforms in [0, 1) on entry; on return out[i] = x[i] * scale and
+// mask[i] = true where the uniform was < keep, else 0 / false.
+using DropoutKernel = void (*)(const char* x, char* out, bool* mask, int64_t n, double keep, double scale);
+// grad_in[i] = mask[i] ? grad[i] * scale : 0.
+using DropoutBackwardKernel = void (*)(const char* grad, const bool* mask, char* grad_in, int64_t n, double scale);
+// Embedding: out row i = weight row index[i]; the backward zeroes grad_weight [rows, dim] and adds
+// grad row i into row index[i] (skipping padding_idx; -1 for none). Indices are in range.
+using EmbeddingKernel = void (*)(const char* weight, const int64_t* index, char* out, int64_t n, int64_t dim);
+using EmbeddingBackwardKernel = void (*)(const char* grad, const int64_t* index, char* grad_weight, int64_t n,
+                                         int64_t rows, int64_t dim, int64_t padding_idx);
+
+// Softmax cross-entropy over logits viewed as contiguous [outer, c, inner] (classes in the
+// middle); one sample per (outer, inner). Targets: class indices (int64 [outer * inner]) or
+// probabilities (same layout as the logits). Writes per-sample loss, logsumexp and weight
+// (w[target], 0 for ignore_index; 1 for probability targets). weight ([c]) may be null.
+struct CrossEntropyGeom {
+  int64_t outer, classes, inner;
+  int64_t ignore_index;
+  double label_smoothing;
+  bool prob_target;
+  bool from_logits;  // false: nll_loss on log-probabilities (no softmax, no smoothing)
+};
+using CrossEntropyKernel = void (*)(const char* logits, const char* target, const char* weight, char* loss,
+                                    char* lse, char* sample_weight, const CrossEntropyGeom& g);
+// Gradient w.r.t. the logits (and the probability target when grad_target is not null):
+// sample i's upstream gradient is grad[i * grad_stride] * scale (grad_stride 0: one scalar).
+using CrossEntropyBackwardKernel = void (*)(const char* grad, int64_t grad_stride, double scale, const char* logits,
+                                            const char* target, const char* weight, const char* lse,
+                                            char* grad_logits, char* grad_target, const CrossEntropyGeom& g);
+// Elementwise losses over n contiguous elements; input, target and the optional weight and
+// pos_weight (bce_with_logits) all hold n elements. param = beta (smooth_l1) / delta (huber).
+// The backward writes grad_input / grad_target (either may be null) from the upstream
+// gradient grad[i * grad_stride] * scale. kind is a tensorforge::PointwiseLoss (nn_ops.h).
+struct PointwiseLossGeom {
+  int64_t n;
+  int kind;
+  double param;
+  const char* weight;
+  const char* pos_weight;
+};
+using PointwiseLossKernel = void (*)(const char* input, const char* target, char* loss, const PointwiseLossGeom& g);
+using PointwiseLossBackwardKernel = void (*)(const char* grad, int64_t grad_stride, double scale, const char* input,
+                                             const char* target, char* grad_input, char* grad_target,
+                                             const PointwiseLossGeom& g);
 
 struct KernelTable {
   const char* isa = "none";
@@ -123,6 +215,7 @@ struct KernelTable {
   // ---- conv (cpu/conv) ----
   Im2colKernel im2col[kNumDTypes] = {};
   Col2imKernel col2im[kNumDTypes] = {};
+  ConvForwardKernel conv2d_forward[kNumDTypes] = {};
   // ---- pool (cpu/pool) ----
   MaxPoolKernel max_pool2d[kNumDTypes] = {};
   MaxPoolBackwardKernel max_pool2d_backward[kNumDTypes] = {};
@@ -130,8 +223,24 @@ struct KernelTable {
   AvgPoolBackwardKernel avg_pool2d_backward[kNumDTypes] = {};
   AdaptiveAvgPoolKernel adaptive_avg_pool2d[kNumDTypes] = {};
   AdaptiveAvgPoolBackwardKernel adaptive_avg_pool2d_backward[kNumDTypes] = {};
+  Remap2dKernel remap2d[kNumDTypes] = {};
+  Remap2dBackwardKernel remap2d_backward[kNumDTypes] = {};
+  BilinearKernel upsample_bilinear2d[kNumDTypes] = {};
+  BilinearBackwardKernel upsample_bilinear2d_backward[kNumDTypes] = {};
   // ---- norm (cpu/norm) ----
+  BatchNormKernel batch_norm[kNumDTypes] = {};
+  BatchNormBackwardKernel batch_norm_backward[kNumDTypes] = {};
+  LayerNormKernel layer_norm[kNumDTypes] = {};
+  LayerNormBackwardKernel layer_norm_backward[kNumDTypes] = {};
+  DropoutKernel dropout[kNumDTypes] = {};
+  DropoutBackwardKernel dropout_backward[kNumDTypes] = {};
+  EmbeddingKernel embedding[kNumDTypes] = {};
+  EmbeddingBackwardKernel embedding_backward[kNumDTypes] = {};
   // ---- loss (cpu/loss) ----
+  CrossEntropyKernel cross_entropy[kNumDTypes] = {};
+  CrossEntropyBackwardKernel cross_entropy_backward[kNumDTypes] = {};
+  PointwiseLossKernel pointwise_loss[kNumDTypes] = {};
+  PointwiseLossBackwardKernel pointwise_loss_backward[kNumDTypes] = {};
   // ---- optim (cpu/optim) ----
   SgdKernel sgd[kNumDTypes] = {};
   AdamKernel adam[kNumDTypes] = {};

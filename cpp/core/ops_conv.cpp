@@ -1,6 +1,7 @@
 // Convolution front end. Every convolution op is one of three per-image lowerings around the
 // GEMM kernel: forward (W . im2col(x)), input gradient (col2im(W^T . dy)) and weight gradient
 // (sum over images of dy . im2col(x)^T). conv_transpose2d swaps the roles of x and dy.
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -41,95 +42,150 @@ struct Conv {
   }
 };
 
-// Images are processed in parallel when there are enough of them; otherwise one at a time
-// with the GEMM using the threads.
+// Column buffers are sized to stay in L2 (about 1 MB) next to the GEMM's packed panels.
+constexpr int64_t kColumnBytes = int64_t{1} << 20;
+
+// Work is split into items (image x group x block of output rows, or of image channels) and
+// the items are shared out across the threads in one parallel region; the GEMMs inside run
+// on their thread. One image with few rows still yields enough items to keep threads busy.
+struct Items {
+  int64_t per_image, blocks, block;  // items per image = groups * blocks; `block` rows/channels
+  int64_t total;
+};
+
+Items split(const Conv& c, int64_t extent, int64_t bytes_per_unit) {
+  const int64_t block = std::max<int64_t>(1, std::min(extent, kColumnBytes / std::max<int64_t>(1, bytes_per_unit)));
+  const int64_t blocks = (extent + block - 1) / block;
+  return {c.groups * blocks, blocks, block, c.n * c.groups * blocks};
+}
+
+// Threads pay off from about a million multiply-adds (a fork/join costs microseconds).
 template <typename F>
-void for_images(int64_t n, const F& fn) {
-  parallel_for(0, n, n >= get_num_threads() ? 1 : n, [&](int64_t b, int64_t e) {
-    Tensor cols;
-    for (int64_t i = b; i < e; ++i) fn(i, cols);
+void for_items(const Conv& c, const Items& it, const F& fn) {
+  const int64_t macs = c.n * c.col_c * c.p() * c.k();
+  parallel_for(0, it.total, macs < (int64_t{1} << 20) ? it.total : 1, fn);
+}
+
+// The fused kernel's blocks of output rows: about 1 MB of packed columns per depth block.
+void fused_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tensor& out, bool accumulate, DType dt) {
+  auto kernel = K().conv2d_forward[static_cast<int>(dt)];
+  const int64_t isz = itemsize(dt), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups;
+  const auto geom = c.geom();
+  const Items it = split(c, c.out_h, std::min<int64_t>(c.k(), 256) * c.out_w * isz);
+  const char* x = static_cast<const char*>(img.data_ptr());
+  const char* wp = static_cast<const char*>(w.data_ptr());
+  char* o = static_cast<char*>(out.data_ptr());
+  for_items(c, it, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / it.per_image, g = i % it.per_image / it.blocks, blk = i % it.blocks;
+      const int64_t oh0 = blk * it.block, oh1 = std::min(c.out_h, oh0 + it.block);
+      kernel(wp + g * cg * c.k() * isz, x + (n * c.image_c + g * ig) * c.in_h * c.in_w * isz,
+             o + (n * c.col_c + g * cg) * P * isz, cg, geom, oh0 * c.out_w, oh1 * c.out_w, accumulate);
+    }
   });
 }
 
-// out[n] (col_c x P) = W (col_c x K) . im2col(img[n]) (+ out[n] when accumulate).
+// out[n] (col_c x P) = W (col_c x K) . im2col(img[n]) (+ out[n] when accumulate), in blocks
+// of output rows.
 void lower_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tensor& out, bool accumulate, DType dt) {
+  if (!c.is_pointwise() && K().conv2d_forward[static_cast<int>(dt)]) {
+    fused_forward(c, img, w, out, accumulate, dt);
+    return;
+  }
   auto gemm = need(K().gemm[static_cast<int>(dt)], "conv2d", dt);
   auto im2col = need(K().im2col[static_cast<int>(dt)], "conv2d", dt);
   const int64_t isz = itemsize(dt), K_ = c.k(), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups;
   const auto geom = c.geom();
+  const bool direct = c.is_pointwise();
+  const Items it = split(c, c.out_h, K_ * c.out_w * isz);
   const char* x = static_cast<const char*>(img.data_ptr());
   const char* wp = static_cast<const char*>(w.data_ptr());
   char* o = static_cast<char*>(out.data_ptr());
-  for_images(c.n, [&](int64_t n, Tensor& cols) {
-    for (int64_t g = 0; g < c.groups; ++g) {
+  for_items(c, it, [&](int64_t i0, int64_t i1) {
+    Tensor cols = direct ? Tensor() : Tensor::empty({K_ * it.block * c.out_w}, dt);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / it.per_image, g = i % it.per_image / it.blocks, blk = i % it.blocks;
+      const int64_t oh0 = blk * it.block, oh1 = std::min(c.out_h, oh0 + it.block), cols_n = (oh1 - oh0) * c.out_w;
       const char* xg = x + (n * c.image_c + g * ig) * c.in_h * c.in_w * isz;
-      const char* b = xg;
-      if (!c.is_pointwise()) {
-        if (!cols.defined()) cols = Tensor::empty({K_, P}, dt);
-        im2col(xg, static_cast<char*>(cols.data_ptr()), geom);
+      const char* b = xg + oh0 * c.out_w * isz;
+      int64_t ldb = P;
+      if (!direct) {
+        im2col(xg, static_cast<char*>(cols.data_ptr()), geom, oh0, oh1);
         b = static_cast<const char*>(cols.data_ptr());
+        ldb = cols_n;
       }
-      gemm(false, false, cg, P, K_, wp + g * cg * K_ * isz, K_, b, P, o + (n * c.col_c + g * cg) * P * isz, P,
-           accumulate ? 1.0 : 0.0);
+      gemm(false, false, cg, cols_n, K_, wp + g * cg * K_ * isz, K_, b, ldb,
+           o + ((n * c.col_c + g * cg) * P + oh0 * c.out_w) * isz, P, accumulate ? 1.0 : 0.0);
     }
   });
 }
 
-// img[n] = col2im(W^T (K x col_c) . src[n] (col_c x P)).
+// img[n] = col2im(W^T (K x col_c) . src[n] (col_c x P)), in blocks of image channels (their
+// columns never overlap in the image, so the blocks run in parallel).
 void lower_input_grad(const Conv& c, const Tensor& src, const Tensor& w, const Tensor& img, DType dt) {
   auto gemm = need(K().gemm[static_cast<int>(dt)], "conv2d_backward", dt);
   auto col2im = need(K().col2im[static_cast<int>(dt)], "conv2d_backward", dt);
   const int64_t isz = itemsize(dt), K_ = c.k(), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups;
-  const auto geom = c.geom();
+  const int64_t taps = c.kh * c.kw, plane = c.in_h * c.in_w;
+  const bool direct = c.is_pointwise();
+  const Items it = split(c, ig, taps * P * isz);
   const char* s = static_cast<const char*>(src.data_ptr());
   const char* wp = static_cast<const char*>(w.data_ptr());
   char* x = static_cast<char*>(img.data_ptr());
-  for_images(c.n, [&](int64_t n, Tensor& cols) {
-    for (int64_t g = 0; g < c.groups; ++g) {
-      char* xg = x + (n * c.image_c + g * ig) * c.in_h * c.in_w * isz;
+  for_items(c, it, [&](int64_t i0, int64_t i1) {
+    Tensor cols = direct ? Tensor() : Tensor::empty({it.block * taps * P}, dt);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / it.per_image, g = i % it.per_image / it.blocks, blk = i % it.blocks;
+      const int64_t c0 = blk * it.block, cb = std::min(ig, c0 + it.block) - c0;
+      char* xb = x + (n * c.image_c + g * ig + c0) * plane * isz;
       const char* sg = s + (n * c.col_c + g * cg) * P * isz;
-      if (c.is_pointwise()) {
-        gemm(true, false, K_, P, cg, wp + g * cg * K_ * isz, K_, sg, P, xg, P, 0.0);
+      const char* wa = wp + (g * cg * K_ + c0 * taps) * isz;  // columns c0*taps.. of W_g
+      if (direct) {
+        gemm(true, false, cb, P, cg, wa, K_, sg, P, xb, P, 0.0);
         continue;
       }
-      if (!cols.defined()) cols = Tensor::empty({K_, P}, dt);
-      gemm(true, false, K_, P, cg, wp + g * cg * K_ * isz, K_, sg, P, static_cast<char*>(cols.data_ptr()), P, 0.0);
-      std::memset(xg, 0, static_cast<size_t>(ig * c.in_h * c.in_w * isz));
-      col2im(static_cast<const char*>(cols.data_ptr()), xg, geom);
+      gemm(true, false, cb * taps, P, cg, wa, K_, sg, P, static_cast<char*>(cols.data_ptr()), P, 0.0);
+      std::memset(xb, 0, static_cast<size_t>(cb * plane * isz));
+      auto geom = c.geom();
+      geom.channels = cb;
+      col2im(static_cast<const char*>(cols.data_ptr()), xb, geom);
     }
   });
 }
 
-// dw (col_c x K) = sum_n src[n] (col_c x P) . im2col(img[n])^T.
+// dw (col_c x K) = sum over images and row blocks of src[n] (col_c x Pb) . im2col(img[n])^T.
+// Each thread accumulates its share into a private dw (beta = 1); the shares are added last.
 void lower_weight_grad(const Conv& c, const Tensor& img, const Tensor& src, const Tensor& dw, DType dt) {
   auto gemm = need(K().gemm[static_cast<int>(dt)], "conv2d_backward", dt);
   auto im2col = need(K().im2col[static_cast<int>(dt)], "conv2d_backward", dt);
   const int64_t isz = itemsize(dt), K_ = c.k(), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups;
   const auto geom = c.geom();
+  const bool direct = c.is_pointwise();
+  const Items it = split(c, c.out_h, K_ * c.out_w * isz);
   const char* x = static_cast<const char*>(img.data_ptr());
   const char* s = static_cast<const char*>(src.data_ptr());
   fill_(dw, 0.0);
   std::mutex mutex;
-  const int64_t grain = c.n >= get_num_threads() ? 1 : c.n;
-  parallel_for(0, c.n, grain, [&](int64_t b, int64_t e) {
-    const bool shared = e - b == c.n;  // one chunk: accumulate straight into dw
-    Tensor local = shared ? dw : zeros(dw.shape(), dt);
-    Tensor cols;
+  for_items(c, it, [&](int64_t i0, int64_t i1) {
+    const bool alone = i0 == 0 && i1 == it.total;  // one share: accumulate straight into dw
+    Tensor local = alone ? dw : zeros(dw.shape(), dt);
+    Tensor cols = direct ? Tensor() : Tensor::empty({K_ * it.block * c.out_w}, dt);
     char* lw = static_cast<char*>(local.data_ptr());
-    for (int64_t n = b; n < e; ++n) {
-      for (int64_t g = 0; g < c.groups; ++g) {
-        const char* xg = x + (n * c.image_c + g * ig) * c.in_h * c.in_w * isz;
-        const char* bcols = xg;
-        if (!c.is_pointwise()) {
-          if (!cols.defined()) cols = Tensor::empty({K_, P}, dt);
-          im2col(xg, static_cast<char*>(cols.data_ptr()), geom);
-          bcols = static_cast<const char*>(cols.data_ptr());
-        }
-        gemm(false, true, cg, K_, P, s + (n * c.col_c + g * cg) * P * isz, P, bcols, P, lw + g * cg * K_ * isz, K_,
-             1.0);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / it.per_image, g = i % it.per_image / it.blocks, blk = i % it.blocks;
+      const int64_t oh0 = blk * it.block, oh1 = std::min(c.out_h, oh0 + it.block), cols_n = (oh1 - oh0) * c.out_w;
+      const char* xg = x + (n * c.image_c + g * ig) * c.in_h * c.in_w * isz;
+      const char* b = xg + oh0 * c.out_w * isz;
+      int64_t ldb = P;
+      if (!direct) {
+        im2col(xg, static_cast<char*>(cols.data_ptr()), geom, oh0, oh1);
+        b = static_cast<const char*>(cols.data_ptr());
+        ldb = cols_n;
       }
+      gemm(false, true, cg, K_, cols_n, s + ((n * c.col_c + g * cg) * P + oh0 * c.out_w) * isz, P, b, ldb,
+           lw + g * cg * K_ * isz, K_, 1.0);
     }
-    if (!shared) {
+    if (!alone) {
       std::lock_guard<std::mutex> lock(mutex);
       binary_(BinaryOp::Add, dw, local);
     }

@@ -1,4 +1,8 @@
 // Pooling front end: output sizes (ceil_mode, padding rules) and validation, then the kernels.
+// Also pad and interpolate, which resample planes with the same kernel family.
+#include <cmath>
+#include <string>
+
 #include "core/frontend.h"
 #include "tensorforge/nn_ops.h"
 
@@ -160,6 +164,247 @@ Tensor adaptive_avg_pool2d_backward(const Tensor& grad, const Shape& input_shape
   need(K().adaptive_avg_pool2d_backward[static_cast<int>(grad.dtype())], "adaptive_avg_pool2d_backward",
        grad.dtype())(static_cast<const char*>(g.data_ptr()), static_cast<char*>(out.data_ptr()), p.g);
   return out;
+}
+
+// ---- pad and interpolate ----
+
+namespace {
+
+enum class PadMode { Constant, Reflect, Replicate, Circular };
+
+PadMode pad_mode(const std::string& mode) {
+  if (mode == "constant") return PadMode::Constant;
+  if (mode == "reflect") return PadMode::Reflect;
+  if (mode == "replicate") return PadMode::Replicate;
+  if (mode == "circular") return PadMode::Circular;
+  fail<ValueError>("pad", "unknown padding mode '", mode, "', expected constant, reflect, replicate or circular");
+}
+
+// Source index along one axis of each output position (-1: the fill value).
+std::vector<int64_t> pad_map(int64_t size, int64_t left, int64_t right, PadMode mode) {
+  std::vector<int64_t> map(static_cast<size_t>(size + left + right));
+  for (int64_t i = 0; i < static_cast<int64_t>(map.size()); ++i) {
+    int64_t s = i - left;
+    switch (mode) {
+      case PadMode::Constant: s = s < 0 || s >= size ? -1 : s; break;
+      case PadMode::Reflect: s = s < 0 ? -s : (s >= size ? 2 * (size - 1) - s : s); break;
+      case PadMode::Replicate: s = std::min(std::max<int64_t>(s, 0), size - 1); break;
+      case PadMode::Circular: s = ((s % size) + size) % size; break;
+    }
+    map[static_cast<size_t>(i)] = s;
+  }
+  return map;
+}
+
+// The geometry of a pad over the last one or two dims: input and output as planes.
+struct Padded {
+  PadMode mode;
+  Shape out_shape;
+  std::vector<int64_t> rows, cols;
+  kernels::RemapGeom geom() const {
+    return {0, 0, 0, static_cast<int64_t>(rows.size()), static_cast<int64_t>(cols.size()), rows.data(), cols.data()};
+  }
+};
+
+Padded plan_pad(const Shape& shape, const std::vector<int64_t>& pads, const std::string& mode_name) {
+  const int64_t ndim = static_cast<int64_t>(shape.size()), npad = static_cast<int64_t>(pads.size());
+  if (npad % 2 != 0) fail<ValueError>("pad", "padding length must be divisible by 2, got ", npad);
+  if (npad / 2 > ndim)
+    fail<ValueError>("pad", "padding length should be at most twice the input dimension, got padding ",
+                     shape_str(pads), " for input ", shape_str(shape));
+  Padded p{pad_mode(mode_name), shape, {}, {}};
+  if (p.mode != PadMode::Constant && !((npad == 2 && (ndim == 2 || ndim == 3)) || (npad == 4 && (ndim == 3 || ndim == 4))))
+    fail<ValueError>("pad", mode_name, " padding supports 2 values for 2-D/3-D input or 4 for 3-D/4-D input, got ",
+                     npad, " values for input ", shape_str(shape));
+  for (int64_t i = 0; i < npad / 2; ++i) {
+    const int64_t dim = ndim - 1 - i, size = shape[dim], left = pads[2 * i], right = pads[2 * i + 1];
+    if (size + left + right < 0 || (p.mode != PadMode::Constant && size + left + right <= 0))
+      fail<ValueError>("pad", "padding ", shape_str(pads), " gives an empty or negative output size for input ",
+                       shape_str(shape));
+    if (p.mode == PadMode::Reflect && (left >= size || right >= size))
+      fail<ValueError>("pad", "padding (", left, ", ", right, ") should be smaller than the input size ", size,
+                       " of dim ", dim, " in reflect mode, input ", shape_str(shape));
+    if (p.mode == PadMode::Circular && (left > size || right > size))
+      fail<ValueError>("pad", "padding (", left, ", ", right, ") wraps around more than once for the input size ",
+                       size, " of dim ", dim, " in circular mode, input ", shape_str(shape));
+    p.out_shape[dim] = size + left + right;
+  }
+  if (p.mode != PadMode::Constant) {
+    const int64_t w = shape[ndim - 1], h = npad == 4 ? shape[ndim - 2] : 1;
+    p.cols = pad_map(w, pads[0], pads[1], p.mode);
+    p.rows = npad == 4 ? pad_map(h, pads[2], pads[3], p.mode) : std::vector<int64_t>{0};
+  }
+  return p;
+}
+
+// The region a constant pad keeps: views of (padded, unpadded) that line up, or undefined when empty.
+std::pair<Tensor, Tensor> pad_overlap(const Tensor& padded, const Tensor& unpadded, const std::vector<int64_t>& pads) {
+  Tensor a = padded, b = unpadded;
+  const int64_t ndim = unpadded.ndim();
+  for (size_t i = 0; i < pads.size() / 2; ++i) {
+    const int64_t dim = ndim - 1 - static_cast<int64_t>(i), left = pads[2 * i], right = pads[2 * i + 1];
+    const int64_t skip_in = std::max<int64_t>(0, -left), len = unpadded.shape()[dim] - skip_in - std::max<int64_t>(0, -right);
+    if (len <= 0) return {Tensor(), Tensor()};
+    a = narrow(a, dim, std::max<int64_t>(0, left), len);
+    b = narrow(b, dim, skip_in, len);
+  }
+  return {a, b};
+}
+
+kernels::RemapGeom plane_geom(const Padded& p, const Shape& in_shape, int64_t npad) {
+  kernels::RemapGeom g = p.geom();
+  const int64_t ndim = static_cast<int64_t>(in_shape.size());
+  g.width = in_shape[ndim - 1];
+  g.height = npad == 4 ? in_shape[ndim - 2] : 1;
+  int64_t numel = 1;
+  for (int64_t d : in_shape) numel *= d;
+  g.planes = numel / std::max<int64_t>(1, g.height * g.width);
+  return g;
+}
+
+}  // namespace
+
+Tensor pad(const Tensor& input, std::vector<int64_t> pads, const std::string& mode, double value) {
+  check_defined(input, "pad");
+  const Padded p = plan_pad(input.shape(), pads, mode);
+  if (p.mode == PadMode::Constant) {
+    Tensor out = full(p.out_shape, value, input.dtype());
+    auto [dst, src] = pad_overlap(out, input, pads);
+    if (dst.defined() && out.numel() > 0) copy_(dst, src);
+    return out;
+  }
+  if (!is_floating(input.dtype()))
+    fail<DTypeError>("pad", mode, " padding expects a floating input, got ", dtype_name(input.dtype()));
+  const Tensor x = contiguous(input);
+  Tensor out = Tensor::empty(p.out_shape, input.dtype());
+  const auto g = plane_geom(p, x.shape(), static_cast<int64_t>(pads.size()));
+  if (out.numel() > 0)
+    need(K().remap2d[static_cast<int>(x.dtype())], "pad", x.dtype())(static_cast<const char*>(x.data_ptr()),
+                                                                      static_cast<char*>(out.data_ptr()), g, 0.0);
+  return out;
+}
+
+Tensor pad_backward(const Tensor& grad, const Shape& input_shape, std::vector<int64_t> pads, const std::string& mode) {
+  check_defined(grad, "pad_backward");
+  const Padded p = plan_pad(input_shape, pads, mode);
+  if (grad.shape() != p.out_shape)
+    fail<ShapeError>("pad_backward", "grad ", shape_str(grad.shape()), " does not match the padded shape ",
+                     shape_str(p.out_shape));
+  if (p.mode == PadMode::Constant) {
+    Tensor gin = zeros(input_shape, grad.dtype());
+    auto [src, dst] = pad_overlap(grad, gin, pads);
+    if (dst.defined() && gin.numel() > 0) copy_(dst, src);
+    return gin;
+  }
+  const Tensor g = contiguous(grad);
+  Tensor gin = Tensor::empty(input_shape, grad.dtype());
+  const auto geom = plane_geom(p, input_shape, static_cast<int64_t>(pads.size()));
+  if (gin.numel() > 0)
+    need(K().remap2d_backward[static_cast<int>(g.dtype())], "pad_backward", g.dtype())(
+        static_cast<const char*>(g.data_ptr()), static_cast<char*>(gin.data_ptr()), geom);
+  return gin;
+}
+
+namespace {
+
+enum class Resize { Nearest, NearestExact, Linear };
+
+struct Resampled {
+  Resize mode;
+  int64_t spatial;  // 1 (N, C, L) or 2 (N, C, H, W)
+  kernels::ResizeGeom g;
+  std::vector<int64_t> rows, cols;  // nearest modes: source maps
+  Shape out_shape;
+};
+
+// PyTorch's nearest source index (computed in float, as PyTorch does for every dtype).
+std::vector<int64_t> nearest_map(int64_t in, int64_t out, double user_scale, bool exact) {
+  const float scale = user_scale > 0 ? static_cast<float>(1.0 / user_scale) : static_cast<float>(in) / static_cast<float>(out);
+  std::vector<int64_t> map(static_cast<size_t>(out));
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t s;
+    if (exact) s = static_cast<int64_t>(std::floor((static_cast<double>(o) + 0.5) * scale));
+    else if (out == in) s = o;
+    else if (out == 2 * in) s = o >> 1;
+    else s = static_cast<int64_t>(std::floor(static_cast<float>(o) * scale));
+    map[static_cast<size_t>(o)] = std::min(s, in - 1);
+  }
+  return map;
+}
+
+Resampled plan_resize(const Shape& shape, DType dt, const std::vector<int64_t>& size, const std::vector<double>& scales,
+                      const std::string& mode, bool align_corners, const char* op) {
+  const int64_t ndim = static_cast<int64_t>(shape.size());
+  if (ndim != 3 && ndim != 4)
+    fail<ShapeError>(op, "expected 3-D (N, C, L) or 4-D (N, C, H, W) input, got ", shape_str(shape));
+  if (!is_floating(dt)) fail<DTypeError>(op, "expected a floating input, got ", dtype_name(dt));
+  Resampled r;
+  r.spatial = ndim - 2;
+  if (mode == "nearest") r.mode = Resize::Nearest;
+  else if (mode == "nearest-exact") r.mode = Resize::NearestExact;
+  else if ((mode == "linear" && r.spatial == 1) || (mode == "bilinear" && r.spatial == 2)) r.mode = Resize::Linear;
+  else
+    fail<ValueError>(op, "mode '", mode, "' is not supported for ", ndim, "-D input (nearest, nearest-exact, ",
+                     r.spatial == 1 ? "linear" : "bilinear", ")");
+  if (static_cast<int64_t>(size.size()) != r.spatial || (!scales.empty() && static_cast<int64_t>(scales.size()) != r.spatial))
+    fail<ValueError>(op, "expected ", r.spatial, " output sizes (and scales), got size ", shape_str(size), " for input ",
+                     shape_str(shape));
+  for (int64_t i = 0; i < r.spatial; ++i)
+    if (size[i] <= 0 || shape[2 + i] <= 0)
+      fail<ValueError>(op, "input ", shape_str(shape), " and output size ", shape_str(size), " must be positive");
+  const int64_t h = r.spatial == 2 ? shape[2] : 1, w = shape[ndim - 1];
+  const int64_t oh = r.spatial == 2 ? size[0] : 1, ow = size[r.spatial - 1];
+  const double sh = r.spatial == 2 && !scales.empty() ? scales[0] : 0.0;
+  const double sw = scales.empty() ? 0.0 : scales[r.spatial - 1];
+  r.g = {shape[0] * shape[1], h, w, oh, ow, sh, sw, align_corners};
+  if (r.mode != Resize::Linear) {
+    r.rows = nearest_map(h, oh, sh, r.mode == Resize::NearestExact);
+    r.cols = nearest_map(w, ow, sw, r.mode == Resize::NearestExact);
+  }
+  r.out_shape = {shape[0], shape[1]};
+  for (int64_t s : size) r.out_shape.push_back(s);
+  return r;
+}
+
+kernels::RemapGeom remap_geom(const Resampled& r) {
+  return {r.g.planes, r.g.height, r.g.width, r.g.out_h, r.g.out_w, r.rows.data(), r.cols.data()};
+}
+
+}  // namespace
+
+Tensor interpolate(const Tensor& input, std::vector<int64_t> size, std::vector<double> scales, const std::string& mode,
+                   bool align_corners) {
+  check_defined(input, "interpolate");
+  const Resampled r = plan_resize(input.shape(), input.dtype(), size, scales, mode, align_corners, "interpolate");
+  const Tensor x = contiguous(input);
+  Tensor out = Tensor::empty(r.out_shape, input.dtype());
+  if (out.numel() == 0) return out;
+  const char* src = static_cast<const char*>(x.data_ptr());
+  char* dst = static_cast<char*>(out.data_ptr());
+  const DType dt = input.dtype();
+  if (r.mode == Resize::Linear) need(K().upsample_bilinear2d[static_cast<int>(dt)], "interpolate", dt)(src, dst, r.g);
+  else need(K().remap2d[static_cast<int>(dt)], "interpolate", dt)(src, dst, remap_geom(r), 0.0);
+  return out;
+}
+
+Tensor interpolate_backward(const Tensor& grad, const Shape& input_shape, std::vector<double> scales,
+                            const std::string& mode, bool align_corners) {
+  check_defined(grad, "interpolate_backward");
+  const std::vector<int64_t> size(grad.shape().begin() + std::min<int64_t>(2, grad.ndim()), grad.shape().end());
+  const Resampled r = plan_resize(input_shape, grad.dtype(), size, scales, mode, align_corners, "interpolate_backward");
+  if (grad.shape() != r.out_shape)
+    fail<ShapeError>("interpolate_backward", "grad ", shape_str(grad.shape()), " does not match the output ",
+                     shape_str(r.out_shape));
+  const Tensor g = contiguous(grad);
+  Tensor gin = Tensor::empty(input_shape, grad.dtype());
+  if (gin.numel() == 0) return gin;
+  const char* src = static_cast<const char*>(g.data_ptr());
+  char* dst = static_cast<char*>(gin.data_ptr());
+  const DType dt = grad.dtype();
+  if (r.mode == Resize::Linear)
+    need(K().upsample_bilinear2d_backward[static_cast<int>(dt)], "interpolate_backward", dt)(src, dst, r.g);
+  else need(K().remap2d_backward[static_cast<int>(dt)], "interpolate_backward", dt)(src, dst, remap_geom(r));
+  return gin;
 }
 
 }  // namespace tensorforge

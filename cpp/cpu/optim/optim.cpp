@@ -9,7 +9,7 @@
 namespace tensorforge::cpu::TF_ISA_NS {
 namespace {
 
-constexpr int64_t kGrain = 1 << 15;
+constexpr int64_t kGrain = 1 << 16;  // elements per parallel task: smaller params run on one thread
 
 // Applies body(i, width) over [0, n) in SIMD steps with a masked tail, in parallel chunks.
 // body loads/stores with load_n/store_n so the same code serves full vectors and the tail.

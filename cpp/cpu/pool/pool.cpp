@@ -1,7 +1,9 @@
-// Max / average / adaptive-average pooling over planes, forward and backward.
+// Max / average / adaptive-average pooling over planes, and the resampling kernels behind pad
+// and interpolate; forward and backward.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "cpu/register.h"
 #include "cpu/simd/ctype.h"
@@ -191,6 +193,124 @@ void mean_pool_backward(const char* grad_, char* gin_, const PoolGeom& g) {
   });
 }
 
+// ---- resampling: pad modes and nearest resize (source maps), bilinear resize ----
+
+using kernels::RemapGeom;
+using kernels::ResizeGeom;
+
+template <typename T>
+void remap2d(const char* x_, char* out_, const RemapGeom& g, double fill) {
+  const T* x = reinterpret_cast<const T*>(x_);
+  T* out = reinterpret_cast<T*>(out_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  const T value = static_cast<T>(fill);
+  parallel_for(0, g.planes, std::max<int64_t>(1, 4096 / std::max<int64_t>(opl, 1)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      for (int64_t i = 0; i < g.out_h; ++i) {
+        T* dst = out + p * opl + i * g.out_w;
+        if (g.rows[i] < 0) {
+          std::fill(dst, dst + g.out_w, value);
+          continue;
+        }
+        const T* src = x + p * plane + g.rows[i] * g.width;
+        for (int64_t j = 0; j < g.out_w; ++j) dst[j] = g.cols[j] < 0 ? value : src[g.cols[j]];
+      }
+    }
+  });
+}
+
+template <typename T>
+void remap2d_backward(const char* grad_, char* gin_, const RemapGeom& g) {
+  const T* grad = reinterpret_cast<const T*>(grad_);
+  T* gin = reinterpret_cast<T*>(gin_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, std::max<int64_t>(1, 4096 / std::max<int64_t>(opl, 1)), [&](int64_t p0, int64_t p1) {
+    std::fill(gin + p0 * plane, gin + p1 * plane, T(0));
+    for (int64_t p = p0; p < p1; ++p) {
+      for (int64_t i = 0; i < g.out_h; ++i) {
+        if (g.rows[i] < 0) continue;
+        const T* src = grad + p * opl + i * g.out_w;
+        T* dst = gin + p * plane + g.rows[i] * g.width;
+        for (int64_t j = 0; j < g.out_w; ++j)
+          if (g.cols[j] >= 0) dst[g.cols[j]] += src[j];
+      }
+    }
+  });
+}
+
+// One output coordinate of a linear resize: x[i0] * l0 + x[i1] * l1.
+template <typename T>
+struct Lerp {
+  int64_t i0, i1;
+  T l0, l1;
+};
+
+// PyTorch's upsample_linear index arithmetic, in T (float for float32), so results match.
+template <typename T>
+std::vector<Lerp<T>> lerp_table(int64_t in, int64_t out, double user_scale, bool align_corners) {
+  T scale;
+  if (align_corners) scale = out > 1 ? static_cast<T>(in - 1) / static_cast<T>(out - 1) : T(0);
+  else scale = user_scale > 0 ? static_cast<T>(1.0 / user_scale) : static_cast<T>(in) / static_cast<T>(out);
+  std::vector<Lerp<T>> table(static_cast<size_t>(out));
+  for (int64_t o = 0; o < out; ++o) {
+    T real = align_corners ? scale * static_cast<T>(o) : scale * (static_cast<T>(o) + T(0.5)) - T(0.5);
+    if (!align_corners && real < T(0)) real = T(0);
+    const int64_t i0 = std::min(static_cast<int64_t>(std::floor(real)), in - 1);
+    const T l1 = std::min(std::max(real - static_cast<T>(i0), T(0)), T(1));
+    table[o] = {i0, i0 + (i0 < in - 1 ? 1 : 0), T(1) - l1, l1};
+  }
+  return table;
+}
+
+template <typename T>
+void upsample_bilinear(const char* x_, char* out_, const ResizeGeom& g) {
+  const T* x = reinterpret_cast<const T*>(x_);
+  T* out = reinterpret_cast<T*>(out_);
+  const auto th = lerp_table<T>(g.height, g.out_h, g.scale_h, g.align_corners);
+  const auto tw = lerp_table<T>(g.width, g.out_w, g.scale_w, g.align_corners);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, std::max<int64_t>(1, 4096 / std::max<int64_t>(opl, 1)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p)
+      for (int64_t i = 0; i < g.out_h; ++i) {
+        const Lerp<T> h = th[i];
+        const T* r0 = x + p * plane + h.i0 * g.width;
+        const T* r1 = x + p * plane + h.i1 * g.width;
+        T* dst = out + p * opl + i * g.out_w;
+        for (int64_t j = 0; j < g.out_w; ++j) {
+          const Lerp<T> w = tw[j];
+          dst[j] = h.l0 * (w.l0 * r0[w.i0] + w.l1 * r0[w.i1]) + h.l1 * (w.l0 * r1[w.i0] + w.l1 * r1[w.i1]);
+        }
+      }
+  });
+}
+
+template <typename T>
+void upsample_bilinear_backward(const char* grad_, char* gin_, const ResizeGeom& g) {
+  const T* grad = reinterpret_cast<const T*>(grad_);
+  T* gin = reinterpret_cast<T*>(gin_);
+  const auto th = lerp_table<T>(g.height, g.out_h, g.scale_h, g.align_corners);
+  const auto tw = lerp_table<T>(g.width, g.out_w, g.scale_w, g.align_corners);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, std::max<int64_t>(1, 4096 / std::max<int64_t>(opl, 1)), [&](int64_t p0, int64_t p1) {
+    std::fill(gin + p0 * plane, gin + p1 * plane, T(0));
+    for (int64_t p = p0; p < p1; ++p)
+      for (int64_t i = 0; i < g.out_h; ++i) {
+        const Lerp<T> h = th[i];
+        T* r0 = gin + p * plane + h.i0 * g.width;
+        T* r1 = gin + p * plane + h.i1 * g.width;
+        const T* src = grad + p * opl + i * g.out_w;
+        for (int64_t j = 0; j < g.out_w; ++j) {
+          const Lerp<T> w = tw[j];
+          const T top = h.l0 * src[j], bottom = h.l1 * src[j];
+          r0[w.i0] += w.l0 * top;
+          r0[w.i1] += w.l1 * top;
+          r1[w.i0] += w.l0 * bottom;
+          r1[w.i1] += w.l1 * bottom;
+        }
+      }
+  });
+}
+
 }  // namespace
 
 void register_pool(KernelTable& t) {
@@ -203,6 +323,10 @@ void register_pool(KernelTable& t) {
     t.avg_pool2d_backward[d] = mean_pool_backward<T, avg_window>;
     t.adaptive_avg_pool2d[d] = mean_pool<T, adaptive_window>;
     t.adaptive_avg_pool2d_backward[d] = mean_pool_backward<T, adaptive_window>;
+    t.remap2d[d] = remap2d<T>;
+    t.remap2d_backward[d] = remap2d_backward<T>;
+    t.upsample_bilinear2d[d] = upsample_bilinear<T>;
+    t.upsample_bilinear2d_backward[d] = upsample_bilinear_backward<T>;
   });
 }
 

@@ -1,8 +1,11 @@
-// Counter-based random numbers (Philox4x32-10): element i of a fill draws from counter
-// (offset + i) / 4, so results are the same for any thread count and ISA. Plain scalar code on
-// purpose: every ISA build produces bit-identical numbers.
+// Counter-based random fills (Philox4x32-10). Element g = offset + i of the stream for `seed`
+// comes from Philox block g / K (K values per block), lane g % K, so a fill equals the matching
+// slice of any longer fill, whatever the thread count. Plain scalar code: every ISA build
+// gives bit-identical output (multiply-adds are explicit std::fma so that no build contracts
+// them differently).
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "cpu/register.h"
 #include "cpu/simd/ctype.h"
@@ -11,27 +14,31 @@
 namespace tensorforge::cpu::TF_ISA_NS {
 namespace {
 
+constexpr int64_t kGrain = 16384;
+
 struct Block {
-  uint32_t v[4];
+  uint32_t x[4];
 };
 
-inline uint32_t mulhilo(uint32_t a, uint32_t b, uint32_t* hi) {
+inline void mulhilo(uint32_t a, uint32_t b, uint32_t& hi, uint32_t& lo) {
   const uint64_t p = static_cast<uint64_t>(a) * b;
-  *hi = static_cast<uint32_t>(p >> 32);
-  return static_cast<uint32_t>(p);
+  hi = static_cast<uint32_t>(p >> 32);
+  lo = static_cast<uint32_t>(p);
 }
 
-// Philox4x32 with 10 rounds: 4 random words per (counter, key).
-Block philox(uint64_t counter, uint64_t seed) {
-  uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32), c2 = 0, c3 = 0;
+// Philox4x32 with 10 rounds; counter = (block index, 0), key = seed.
+inline Block philox(uint64_t counter, uint64_t seed) {
+  uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32);
+  uint32_t c2 = 0, c3 = 0;
   uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
-  for (int r = 0; r < 10; ++r) {
-    uint32_t hi0, hi1;
-    const uint32_t lo0 = mulhilo(0xD2511F53u, c0, &hi0);
-    const uint32_t lo1 = mulhilo(0xCD9E8D57u, c2, &hi1);
-    c0 = hi1 ^ c1 ^ k0;
+  for (int round = 0; round < 10; ++round) {
+    uint32_t hi0, lo0, hi1, lo1;
+    mulhilo(0xD2511F53u, c0, hi0, lo0);
+    mulhilo(0xCD9E8D57u, c2, hi1, lo1);
+    const uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
+    c0 = n0;
     c1 = lo1;
-    c2 = hi0 ^ c3 ^ k1;
+    c2 = n2;
     c3 = lo0;
     k0 += 0x9E3779B9u;
     k1 += 0xBB67AE85u;
@@ -39,52 +46,88 @@ Block philox(uint64_t counter, uint64_t seed) {
   return {{c0, c1, c2, c3}};
 }
 
-// Uniform in [0, 1) from the top bits of one or two words.
-inline float unit_float(uint32_t w) { return static_cast<float>(w >> 8) * (1.0f / 16777216.0f); }
-inline double unit_double(uint32_t a, uint32_t b) {
-  return static_cast<double>((static_cast<uint64_t>(a) << 21) | (b >> 11)) *
-         (1.0 / 9007199254740992.0);
-}
+// Per-dtype value mapping: K values per Philox block, value(block, lane).
+template <typename T>
+struct UniformMap;
+template <>
+struct UniformMap<float> {
+  static constexpr int K = 4;
+  // 24 random bits: [0, 1) in steps of 2^-24.
+  static double unit(const Block& b, int lane) { return static_cast<double>(b.x[lane] >> 8) * 0x1p-24; }
+};
+template <>
+struct UniformMap<double> {
+  static constexpr int K = 2;
+  // 53 random bits from two words.
+  static double unit(const Block& b, int lane) {
+    const uint64_t bits = (static_cast<uint64_t>(b.x[2 * lane]) << 32) | b.x[2 * lane + 1];
+    return static_cast<double>(bits >> 11) * 0x1p-53;
+  }
+};
 
-// Calls fn(i, block) for each group of 4 elements starting at element index i (counter = (offset+i)/4).
-template <typename F>
-void for_blocks(int64_t n, uint64_t seed, uint64_t offset, const F& fn) {
-  const int64_t blocks = (n + 3) / 4;
-  parallel_for(0, blocks, 4096, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) fn(b * 4, philox(offset / 4 + static_cast<uint64_t>(b), seed));
+// Box-Muller: a pair of uniforms gives a pair of normals. float uses one word per uniform
+// (two pairs per block), double two words (one pair per block).
+template <typename T>
+struct NormalMap;
+template <>
+struct NormalMap<float> {
+  static constexpr int K = 4;
+  static double value(const Block& b, int lane) {
+    const int pair = lane / 2;
+    const double u1 = (static_cast<double>(b.x[2 * pair]) + 1.0) * 0x1p-32;  // (0, 1]
+    const double u2 = static_cast<double>(b.x[2 * pair + 1]) * 0x1p-32;       // [0, 1)
+    return box_muller(u1, u2, lane & 1);
+  }
+  static double box_muller(double u1, double u2, int second) {
+    const double radius = std::sqrt(-2.0 * std::log(u1));
+    const double theta = 6.283185307179586 * u2;
+    return second ? radius * std::sin(theta) : radius * std::cos(theta);
+  }
+};
+template <>
+struct NormalMap<double> {
+  static constexpr int K = 2;
+  static double value(const Block& b, int lane) {
+    const uint64_t w1 = (static_cast<uint64_t>(b.x[0]) << 32) | b.x[1];
+    const uint64_t w2 = (static_cast<uint64_t>(b.x[2]) << 32) | b.x[3];
+    const double u1 = static_cast<double>((w1 >> 11) + 1) * 0x1p-53;  // (0, 1]
+    const double u2 = static_cast<double>(w2 >> 11) * 0x1p-53;        // [0, 1)
+    return NormalMap<float>::box_muller(u1, u2, lane);
+  }
+};
+
+// Calls emit(i, block, lane) for i in [0, n), one Philox evaluation per block, in parallel.
+template <int K, typename Emit>
+void for_each_value(int64_t n, uint64_t seed, uint64_t offset, const Emit& emit) {
+  parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) {
+    int64_t i = b;
+    while (i < e) {
+      const uint64_t g = offset + static_cast<uint64_t>(i);
+      const Block blk = philox(g / K, seed);
+      for (int lane = static_cast<int>(g % K); lane < K && i < e; ++lane, ++i) emit(i, blk, lane);
+    }
   });
 }
 
 template <typename T>
-void uniform(char* out_, int64_t n, uint64_t seed, uint64_t offset, double low, double high) {
-  T* out = reinterpret_cast<T*>(out_);
+void uniform_kernel(char* out, int64_t n, uint64_t seed, uint64_t offset, double low, double high) {
+  T* y = reinterpret_cast<T*>(out);
+  const T hi = static_cast<T>(high);
+  // Rounding can land a value on `high`; those become the largest value below it.
+  const T below_hi = std::nextafter(hi, -std::numeric_limits<T>::infinity());
+  const bool clamp = low < high;
   const double span = high - low;
-  for_blocks(n, seed, offset, [&](int64_t i, const Block& r) {
-    for (int k = 0; k < 4 && i + k < n; ++k) {
-      double u;
-      if constexpr (sizeof(T) == 4) u = unit_float(r.v[k]);
-      else u = unit_double(r.v[k], r.v[(k + 1) & 3]);
-      T v = static_cast<T>(low + span * u);
-      if (v >= static_cast<T>(high) && high > low) v = std::nextafter(static_cast<T>(high), static_cast<T>(low));
-      out[i + k] = v;
-    }
+  for_each_value<UniformMap<T>::K>(n, seed, offset, [&](int64_t i, const Block& b, int lane) {
+    const T v = static_cast<T>(std::fma(span, UniformMap<T>::unit(b, lane), low));
+    y[i] = (clamp && v >= hi) ? below_hi : v;
   });
 }
 
 template <typename T>
-void normal(char* out_, int64_t n, uint64_t seed, uint64_t offset, double mean, double std) {
-  T* out = reinterpret_cast<T*>(out_);
-  constexpr double two_pi = 6.283185307179586476925286766559;
-  for_blocks(n, seed, offset, [&](int64_t i, const Block& r) {
-    // Box-Muller on two pairs of words: 4 normals per block.
-    for (int pair = 0; pair < 2; ++pair) {
-      const double u1 = (static_cast<double>(r.v[2 * pair]) + 1.0) * (1.0 / 4294967296.0);  // (0, 1]
-      const double u2 = static_cast<double>(r.v[2 * pair + 1]) * (1.0 / 4294967296.0);
-      const double radius = std::sqrt(-2.0 * std::log(u1));
-      const double z0 = radius * std::cos(two_pi * u2), z1 = radius * std::sin(two_pi * u2);
-      if (i + 2 * pair < n) out[i + 2 * pair] = static_cast<T>(mean + std * z0);
-      if (i + 2 * pair + 1 < n) out[i + 2 * pair + 1] = static_cast<T>(mean + std * z1);
-    }
+void normal_kernel(char* out, int64_t n, uint64_t seed, uint64_t offset, double mean, double stddev) {
+  T* y = reinterpret_cast<T*>(out);
+  for_each_value<NormalMap<T>::K>(n, seed, offset, [&](int64_t i, const Block& b, int lane) {
+    y[i] = static_cast<T>(std::fma(stddev, NormalMap<T>::value(b, lane), mean));
   });
 }
 
@@ -93,8 +136,8 @@ void normal(char* out_, int64_t n, uint64_t seed, uint64_t offset, double mean, 
 void register_random(KernelTable& t) {
   for_each_type<float, double>([&](auto tag) {
     using T = decltype(tag);
-    t.uniform[dtype_index<T>] = uniform<T>;
-    t.normal[dtype_index<T>] = normal<T>;
+    t.uniform[dtype_index<T>] = uniform_kernel<T>;
+    t.normal[dtype_index<T>] = normal_kernel<T>;
   });
 }
 

@@ -253,7 +253,7 @@ struct Reducer {
       return;
     }
     const int64_t nv = (width + W - 1) / W;
-    V c[kTileVecs];
+    V c[kTileVecs] = {};
     VA acc[kTileVecs];
     for (int64_t v = 0; v < nv; ++v) {
       acc[v] = F::vinit();

@@ -16,6 +16,8 @@ namespace {
 constexpr int64_t kTileLanes = 256;   // columns per task when inner > 1
 constexpr int64_t kGrain = 16384;     // elements per parallel task, at least
 constexpr int64_t kTinyElements = 64;
+constexpr int64_t kSumBlock = 1024;   // contiguous elements per vector-accumulated partial sum
+constexpr int64_t kSumRows = 64;      // rows per partial sum when inner > 1
 
 // Plain reference: one softmax row (stride `inner`) at a time.
 template <typename T>
@@ -80,8 +82,8 @@ struct Softmax {
     return m;
   }
 
-  // Sum of exp(x - m), storing the exponentials to e when e is not null.
-  static T row_exp_sum(const T* x, T* e, int64_t n, T m) {
+  // Sum of exp(x - m) over one block, storing the exponentials to e when e is not null.
+  static T block_exp_sum(const T* x, T* e, int64_t n, T m) {
     const V mv(m);
     V s0(T(0)), s1 = s0, s2 = s0, s3 = s0;
     int64_t i = 0;
@@ -113,22 +115,16 @@ struct Softmax {
     return s;
   }
 
-  static void row_forward(const T* x, T* y, int64_t n, bool log) {
-    const T m = row_max(x, n);
-    if (log) {
-      const V shift(m + std::log(row_exp_sum(x, nullptr, n, m)));
-      int64_t i = 0;
-      for (; i + W <= n; i += W) (V::load(x + i) - shift).store(y + i);
-      if (i < n) (V::load_partial(x + i, n - i) - shift).store_partial(y + i, n - i);
-    } else {
-      const V inv(T(1) / row_exp_sum(x, y, n, m));
-      int64_t i = 0;
-      for (; i + W <= n; i += W) (V::load(y + i) * inv).store(y + i);
-      if (i < n) (V::load_partial(y + i, n - i) * inv).store_partial(y + i, n - i);
-    }
+  // Vector accumulators only within blocks of kSumBlock, so long rows stay accurate.
+  static T row_exp_sum(const T* x, T* e, int64_t n, T m) {
+    T total = 0;
+    for (int64_t b = 0; b < n; b += kSumBlock)
+      total += block_exp_sum(x + b, e ? e + b : nullptr, std::min(kSumBlock, n - b), m);
+    return total;
   }
 
-  static void row_backward(const T* g, const T* y, T* gi, int64_t n, bool log) {
+  // sum(g) (log) or sum(g * y) over one block.
+  static T block_dot(const T* g, const T* y, int64_t n, bool log) {
     V s0(T(0)), s1 = s0;
     int64_t i = 0;
     if (log) {
@@ -148,8 +144,29 @@ struct Softmax {
     }
     T s = (s0 + s1).reduce_add();
     for (; i < n; ++i) s += log ? g[i] : g[i] * y[i];
+    return s;
+  }
+
+  static void row_forward(const T* x, T* y, int64_t n, bool log) {
+    const T m = row_max(x, n);
+    if (log) {
+      const V shift(m + std::log(row_exp_sum(x, nullptr, n, m)));
+      int64_t i = 0;
+      for (; i + W <= n; i += W) (V::load(x + i) - shift).store(y + i);
+      if (i < n) (V::load_partial(x + i, n - i) - shift).store_partial(y + i, n - i);
+    } else {
+      const V inv(T(1) / row_exp_sum(x, y, n, m));
+      int64_t i = 0;
+      for (; i + W <= n; i += W) (V::load(y + i) * inv).store(y + i);
+      if (i < n) (V::load_partial(y + i, n - i) * inv).store_partial(y + i, n - i);
+    }
+  }
+
+  static void row_backward(const T* g, const T* y, T* gi, int64_t n, bool log) {
+    T s = 0;
+    for (int64_t b = 0; b < n; b += kSumBlock) s += block_dot(g + b, y + b, std::min(kSumBlock, n - b), log);
+    int64_t i = 0;
     const V sv(s);
-    i = 0;
     if (log) {
       for (; i + W <= n; i += W) (V::load(g + i) - vexp(V::load(y + i)) * sv).store(gi + i);
       for (; i < n; ++i) gi[i] = g[i] - std::exp(y[i]) * s;
@@ -173,19 +190,20 @@ struct Softmax {
   }
 
   static void tile_forward(const T* x, T* y, int64_t n, int64_t inner, int64_t width, bool log) {
-    V m[kTileVecs], s[kTileVecs];
-    for_tile(width, [&](int64_t v, int64_t) {
-      m[v] = V(-std::numeric_limits<T>::infinity());
-      s[v] = V(T(0));
-    });
+    V m[kTileVecs] = {}, s[kTileVecs] = {}, blk[kTileVecs] = {};
+    for_tile(width, [&](int64_t v, int64_t) { m[v] = V(-std::numeric_limits<T>::infinity()); });
     for (int64_t k = 0; k < n; ++k)
       for_tile(width, [&](int64_t v, int64_t c) { m[v] = vmax(load_n(x + k * inner + v * W, c), m[v]); });
-    for (int64_t k = 0; k < n; ++k) {
-      for_tile(width, [&](int64_t v, int64_t c) {
-        V e = vexp(load_n(x + k * inner + v * W, c) - m[v]);
-        if (!log) store_n(e, y + k * inner + v * W, c);
-        s[v] = s[v] + e;
-      });
+    for (int64_t k0 = 0; k0 < n; k0 += kSumRows) {
+      for_tile(width, [&](int64_t v, int64_t) { blk[v] = V(T(0)); });
+      for (int64_t k = k0; k < std::min(n, k0 + kSumRows); ++k) {
+        for_tile(width, [&](int64_t v, int64_t c) {
+          V e = vexp(load_n(x + k * inner + v * W, c) - m[v]);
+          if (!log) store_n(e, y + k * inner + v * W, c);
+          blk[v] = blk[v] + e;
+        });
+      }
+      for_tile(width, [&](int64_t v, int64_t) { s[v] = s[v] + blk[v]; });
     }
     if (log) {
       for_tile(width, [&](int64_t v, int64_t) { s[v] = m[v] + log_lanes(s[v]); });
@@ -204,13 +222,16 @@ struct Softmax {
 
   static void tile_backward(const T* g, const T* y, T* gi, int64_t n, int64_t inner, int64_t width,
                             bool log) {
-    V s[kTileVecs];
-    for_tile(width, [&](int64_t v, int64_t) { s[v] = V(T(0)); });
-    for (int64_t k = 0; k < n; ++k)
-      for_tile(width, [&](int64_t v, int64_t c) {
-        const int64_t off = k * inner + v * W;
-        s[v] = log ? s[v] + load_n(g + off, c) : fmadd(load_n(g + off, c), load_n(y + off, c), s[v]);
-      });
+    V s[kTileVecs] = {}, blk[kTileVecs] = {};
+    for (int64_t k0 = 0; k0 < n; k0 += kSumRows) {
+      for_tile(width, [&](int64_t v, int64_t) { blk[v] = V(T(0)); });
+      for (int64_t k = k0; k < std::min(n, k0 + kSumRows); ++k)
+        for_tile(width, [&](int64_t v, int64_t c) {
+          const int64_t off = k * inner + v * W;
+          blk[v] = log ? blk[v] + load_n(g + off, c) : fmadd(load_n(g + off, c), load_n(y + off, c), blk[v]);
+        });
+      for_tile(width, [&](int64_t v, int64_t) { s[v] = s[v] + blk[v]; });
+    }
     for (int64_t k = 0; k < n; ++k)
       for_tile(width, [&](int64_t v, int64_t c) {
         const int64_t off = k * inner + v * W;

@@ -53,14 +53,107 @@ Tensor avg_pool2d_backward(const Tensor& grad, const Shape& input_shape, std::ve
 Tensor adaptive_avg_pool2d(const Tensor& input, std::vector<int64_t> output_size);
 Tensor adaptive_avg_pool2d_backward(const Tensor& grad, const Shape& input_shape);
 
+/// Pads the last pads.size() / 2 dims; pads = {left, right, top, bottom, ...}, last dim first;
+/// negative pads crop. mode "constant" (any dims, filled with value), or "reflect",
+/// "replicate", "circular" (2 values for 2-D/3-D input, 4 for 3-D/4-D; floating dtypes).
+/// Throws ValueError for an odd or too long pads list, an unknown mode, an empty output, or
+/// reflect pads >= the size (circular: > the size).
+Tensor pad(const Tensor& input, std::vector<int64_t> pads, const std::string& mode, double value);
+/// Gradient of pad w.r.t. its input of shape input_shape.
+Tensor pad_backward(const Tensor& grad, const Shape& input_shape, std::vector<int64_t> pads, const std::string& mode);
+/// Resizes [N, C, L] or [N, C, H, W] to `size` (one entry per spatial dim) with mode "nearest",
+/// "nearest-exact", "linear" (3-D) or "bilinear" (4-D). scales: the user's scale factors, one
+/// per spatial dim, or empty; they set the source coordinates as in PyTorch. Throws
+/// ShapeError/ValueError/DTypeError for other dims, modes, sizes or non-floating input.
+Tensor interpolate(const Tensor& input, std::vector<int64_t> size, std::vector<double> scales, const std::string& mode,
+                   bool align_corners);
+/// Gradient of interpolate w.r.t. its input of shape input_shape (the size is grad's).
+Tensor interpolate_backward(const Tensor& grad, const Shape& input_shape, std::vector<double> scales,
+                            const std::string& mode, bool align_corners);
+
 // ---- normalisation and dropout ----
+// float32 / float64. Optional tensors (weight, bias, running stats) may be undefined.
+
+/// Batch norm over dim 1 of input [N, C, *]: batch statistics when `training` (then the defined
+/// running_mean / running_var [C] are updated in place with `momentum`, the variance unbiased),
+/// the running statistics otherwise. Returns {out, save_mean, save_invstd} ([C] each) for the
+/// backward. Throws ShapeError for fewer than 2 dims, a [C] mismatch, or one value per channel
+/// in training; ValueError when eval mode lacks running stats.
+std::tuple<Tensor, Tensor, Tensor> batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                                              const Tensor& running_mean, const Tensor& running_var, bool training,
+                                              double momentum, double eps);
+/// Gradients of batch_norm w.r.t. input, weight and bias (each computed when its flag is set).
+std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& grad, const Tensor& input, const Tensor& weight,
+                                                       const Tensor& save_mean, const Tensor& save_invstd,
+                                                       bool training, bool need_input, bool need_weight,
+                                                       bool need_bias);
+/// Layer norm over the trailing `normalized_shape` dims; weight / bias have that shape.
+/// Returns {out, mean, rstd} (mean / rstd shaped [*, 1, ..., 1]). ShapeError on a mismatch.
+std::tuple<Tensor, Tensor, Tensor> layer_norm(const Tensor& input, const Shape& normalized_shape,
+                                              const Tensor& weight, const Tensor& bias, double eps);
+/// Gradients of layer_norm w.r.t. input, weight and bias (each computed when its flag is set).
+std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor& grad, const Tensor& input,
+                                                       const Shape& normalized_shape, const Tensor& weight,
+                                                       const Tensor& mean, const Tensor& rstd, bool need_input,
+                                                       bool need_weight, bool need_bias);
+/// Dropout with the global generator: zeroes each element with probability p and scales the
+/// rest by 1 / (1 - p). Returns {out, keep mask (bool)}. ValueError unless 0 <= p <= 1.
+std::pair<Tensor, Tensor> dropout(const Tensor& input, double p);
+/// grad * mask / (1 - p).
+Tensor dropout_backward(const Tensor& grad, const Tensor& mask, double p);
+/// Rows of weight [num, dim] picked by integer indices (any shape): out [*indices, dim].
+/// IndexError naming the op for an index out of range.
+Tensor embedding(const Tensor& weight, const Tensor& indices);
+/// Gradient of embedding w.r.t. weight: grad rows summed into their index's row; the
+/// padding_idx row (if >= 0) gets none.
+Tensor embedding_backward(const Tensor& grad, const Tensor& indices, int64_t num_weights, int64_t padding_idx);
 
 // ---- losses ----
+// Reduction as in PyTorch: None keeps the per-sample losses, Mean / Sum reduce to a scalar.
+enum class Reduction : int { None = 0, Mean = 1, Sum = 2 };
+
+/// Softmax cross-entropy in one pass. input [N, C, *] or [C]; target class indices (int64,
+/// [N, *] or []) or class probabilities (input's shape and dtype); weight [C] or undefined.
+/// Mean divides by the summed weight of the non-ignored targets (by the sample count for
+/// probabilities). Returns {loss, logsumexp per sample, total weight} (the last two for the
+/// backward). ShapeError for mismatched shapes, DTypeError for a wrong target dtype,
+/// IndexError "[cross_entropy] target 12 is out of bounds for 10 classes".
+std::tuple<Tensor, Tensor, Tensor> cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                                 Reduction reduction, int64_t ignore_index, double label_smoothing);
+/// Gradients of cross_entropy w.r.t. input and (probability targets, when need_target) target.
+std::pair<Tensor, Tensor> cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
+                                                 const Tensor& weight, const Tensor& lse, const Tensor& total_weight,
+                                                 Reduction reduction, int64_t ignore_index, double label_smoothing,
+                                                 bool need_target);
+/// Negative log-likelihood of class indices over log-probabilities (same layouts and errors as
+/// cross_entropy, named nll_loss). Returns {loss, total weight}.
+std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                   Reduction reduction, int64_t ignore_index);
+/// Gradient of nll_loss w.r.t. input.
+Tensor nll_loss_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& weight,
+                         const Tensor& total_weight, Reduction reduction, int64_t ignore_index);
+
+/// Elementwise losses: mse, l1, smooth_l1 (param = beta), huber (param = delta),
+/// binary_cross_entropy (input in [0, 1], log clamped at -100), binary_cross_entropy_with_logits
+/// (pos_weight), kl_div (input log-probabilities; target probabilities or log-probabilities).
+enum class PointwiseLoss : int { Mse, L1, SmoothL1, Huber, Bce, BceWithLogits, KlDiv, KlDivLogTarget };
+/// input and target broadcast together (Bce / BceWithLogits need equal shapes); weight and
+/// pos_weight (optional) broadcast to that shape. ShapeError naming the loss otherwise.
+Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor& weight,
+                      const Tensor& pos_weight, double param, Reduction reduction);
+/// Gradients w.r.t. input and target, shaped like the broadcast of the two (callers sum them
+/// back to their operands' shapes).
+std::pair<Tensor, Tensor> pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input,
+                                                  const Tensor& target, const Tensor& weight,
+                                                  const Tensor& pos_weight, double param, Reduction reduction,
+                                                  bool need_input, bool need_target);
 
 // ---- optimizer updates ----
 // Each updates `param` (and its state buffers) in place from `grad` in one fused pass, with
 // torch.optim's update rule. All tensors must be contiguous with the param's shape and dtype
-// (float32/float64); optional state may be undefined. Throws ShapeError/DTypeError otherwise.
+// (float32/float64); optional state may be undefined. Throws ShapeError/DTypeError otherwise,
+// ValueError for a missing required state or step < 1; a failed call modifies nothing.
+// Every tensor written (param and state) has its version bumped.
 
 /// SGD with momentum/dampening/nesterov/weight decay. On the first step the momentum buffer is
 /// set to the (decayed) gradient.

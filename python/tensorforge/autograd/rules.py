@@ -588,5 +588,71 @@ def adaptive_avg_pool2d(node, g):
     return (_wrap(_C.adaptive_avg_pool2d_backward(g._c, list(node.info))),)
 
 
+def pad(node, g):
+    shape, pads, mode = node.info
+    return (_wrap(_C.pad_backward(g._c, list(shape), pads, mode)),)
+
+
+def interpolate(node, g):
+    shape, scales, mode, corners = node.info
+    return (_wrap(_C.interpolate_backward(g._c, list(shape), scales, mode, corners)),)
+
+
 
 # ---- normalisation, dropout, embedding, losses (nn) ----
+def _grads(node, grads):
+    """Wraps the C++ gradients of the parents that need one (None elsewhere)."""
+    return tuple(_wrap(gc) if gc is not None and _needs(node, i) else None for i, gc in enumerate(grads))
+
+
+def batch_norm(node, g):
+    x, w, b = node.parents
+    sx, sw = node.saved
+    mean, invstd, training = node.info
+    grads = _C.batch_norm_backward(g._c, sx._c, None if sw is None else sw._c, mean, invstd, training,
+                                   _needs(node, 0), _needs(node, 1), _needs(node, 2))
+    return _grads(node, grads)
+
+
+def layer_norm(node, g):
+    sx, sw = node.saved
+    ns, mean, rstd = node.info
+    grads = _C.layer_norm_backward(g._c, sx._c, ns, None if sw is None else sw._c, mean, rstd,
+                                   _needs(node, 0), _needs(node, 1), _needs(node, 2))
+    return _grads(node, grads)
+
+
+def dropout(node, g):
+    mask, p = node.info
+    return (_wrap(_C.dropout_backward(g._c, mask, p)),)
+
+
+def embedding(node, g):
+    indices, num, padding_idx = node.info
+    return (_wrap(_C.embedding_backward(g._c, indices._c, num, padding_idx)),)
+
+
+def cross_entropy(node, g):
+    sx, st = node.saved
+    weight, lse, total_weight, reduction, ignore_index, smoothing = node.info
+    gx, gt = _C.cross_entropy_backward(g._c, sx._c, st._c, None if weight is None else weight._c, lse, total_weight,
+                                       reduction, ignore_index, smoothing, _needs(node, 1))
+    return _grads(node, (gx, gt))
+
+
+def nll_loss(node, g):
+    (sx,) = node.saved
+    target, weight, total_weight, reduction, ignore_index = node.info
+    return (_wrap(_C.nll_loss_backward(g._c, sx._c, target._c, None if weight is None else weight._c, total_weight,
+                                       reduction, ignore_index)),)
+
+
+def pointwise_loss(node, g):
+    x, t = node.parents
+    sx, st = node.saved
+    kind, weight, pos_weight, param, reduction = node.info
+    gx, gt = _C.pointwise_loss_backward(kind, g._c, sx._c, st._c, None if weight is None else weight._c,
+                                        None if pos_weight is None else pos_weight._c, param, reduction,
+                                        _needs(node, 0), _needs(node, 1))
+    return (sum_to(_wrap(gx), x._c.shape) if gx is not None and _needs(node, 0) else None,
+            sum_to(_wrap(gt), t._c.shape) if gt is not None and _needs(node, 1) else None)

@@ -12,13 +12,23 @@ from ..autograd import ops as O
 from ..tensor import Tensor, _wrap
 
 # ---- activations ----
-def _activation(op: str, rule, x: Tensor, alpha: float = 0.0, beta: float = 0.0, inplace: bool = False) -> Tensor:
+def _activation(op: str, rule, x: Tensor, alpha: float = 0.0, beta: float = 0.0, inplace: bool = False,
+                name: str = "") -> Tensor:
+    """One fused C++ unary kernel forward and one fused backward kernel (the rule)."""
+    if not inplace:
+        out = _wrap(_C.unary(O.U[op], x._c, alpha, beta))
+        if _grad_enabled[0] and x._requires_grad:
+            record(out, rule, (x,), (x,), (alpha, beta))
+        return out
+    O._check_inplace(x, name or op.lower() + "_")
+    if not (_grad_enabled[0] and x._requires_grad):
+        _C.unary_(O.U[op], x._c, alpha, beta)
+        return x
+    # The backward needs the input, which the in-place write destroys: keep a copy.
+    saved = _wrap(_C.clone(x._c))
     out = _wrap(_C.unary(O.U[op], x._c, alpha, beta))
-    if _grad_enabled[0] and x._requires_grad:
-        record(out, rule, (x,), (x,), (alpha, beta))
-    if inplace:
-        return O._inplace(x, out) if x._requires_grad and _grad_enabled[0] else O.copy_(x, out)
-    return out
+    record(out, rule, (O._old_alias(x),), (saved,), (alpha, beta))
+    return O._inplace(x, out)
 
 
 _gelu_rule = R.activation("GeluBackward")
@@ -30,26 +40,39 @@ _elu_rule = R.activation("EluBackward")
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
     return O.relu_(input) if inplace else O.relu(input)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    return O.clamp_(input, min_val, max_val) if inplace else O.clamp(input, min_val, max_val)
+    """x clamped to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError("[hardtanh] min_val cannot be greater than max_val")
+    if not inplace:
+        return O.clamp(input, min_val, max_val)
+    if _grad_enabled[0] and input._requires_grad:  # clamp's backward needs the pre-write input
+        O._check_inplace(input, "hardtanh_")
+        return O._inplace(input, O.clamp(O.clone(O._old_alias(input)), min_val, max_val))
+    return O.clamp_(input, min_val, max_val)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return _activation("LeakyRelu", _leaky_rule, input, negative_slope, 0.0, inplace)
+    """x where x > 0, else negative_slope * x."""
+    return _activation("LeakyRelu", _leaky_rule, input, float(negative_slope), 0.0, inplace, "leaky_relu_")
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return _activation("Elu", _elu_rule, input, alpha, 0.0, inplace)
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    return _activation("Elu", _elu_rule, input, float(alpha), 0.0, inplace, "elu_")
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) (approximate='none', with erf) or its tanh approximation (approximate='tanh')."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"[gelu] approximate must be 'none' or 'tanh', got '{approximate}'")
     if approximate == "tanh":
@@ -58,19 +81,25 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    return _activation("Silu", _silu_rule, input, inplace=inplace)
+    """x * sigmoid(x)."""
+    return _activation("Silu", _silu_rule, input, inplace=inplace, name="silu_")
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
-    return input * O.tanh(softplus(input))
+    """x * tanh(softplus(x))."""
+    src = O.clone(O._old_alias(input)) if inplace and _grad_enabled[0] and input._requires_grad else input
+    out = O.mul(src, O.tanh(softplus(src)))
+    return O._inplace(input, out) if inplace else out
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return _activation("Softplus", _softplus_rule, input, beta, threshold)
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold."""
+    return _activation("Softplus", _softplus_rule, input, float(beta), float(threshold))
 
 
 def softsign(input: Tensor) -> Tensor:
-    return input / (O.abs(input) + 1)
+    """x / (1 + |x|)."""
+    return O.div(input, O.add(O.abs(input), 1.0))
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -82,6 +111,7 @@ def tanh(input: Tensor) -> Tensor:
 
 
 def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x)."""
     return O.neg(softplus(O.neg(input)))
 
 
@@ -252,65 +282,55 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
 
 # ---- normalisation and dropout ----
+def _opt_c(t: Tensor | None):
+    return None if t is None else t._c
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
                bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Normalises each channel (dim 1) over the batch and spatial dims; in training, updates the
-    running statistics (unbiased variance) in place."""
-    if input.ndim < 2:
-        raise ValueError(f"[batch_norm] expected at least 2-D input (N, C, ...), got {list(input.shape)}")
-    c = input.shape[1]
-    dims = [0] + list(range(2, input.ndim))
-    shape = [1, c] + [1] * (input.ndim - 2)
-    if training:
-        count = input.numel() // c
-        if count <= 1:
-            raise ValueError(f"[batch_norm] Expected more than 1 value per channel when training, got input size "
-                             f"{list(input.shape)}")
-        mean = O.mean(input, dims, keepdim=True)
-        var = O.var(input, dims, keepdim=True, correction=0)
-        if running_mean is not None:
-            with _no_grad():
-                running_mean.mul_(1 - momentum).add_(O.mul(O.reshape(mean, [c]), momentum))
-                running_var.mul_(1 - momentum).add_(O.mul(O.reshape(var, [c]), momentum * count / (count - 1)))
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError("[batch_norm] running_mean and running_var are needed in eval mode")
-        mean, var = O.reshape(running_mean, shape), O.reshape(running_var, shape)
-    out = O.mul(O.sub(input, mean), O.rsqrt(O.add(var, eps)))
-    if weight is not None:
-        out = O.mul(out, O.reshape(weight, shape))
-    if bias is not None:
-        out = O.add(out, O.reshape(bias, shape))
+    """Normalises each channel (dim 1) over the batch and spatial dims, then scales and shifts.
+
+    In training the batch statistics are used and the running statistics (when given) are
+    updated in place: ``running = (1 - momentum) * running + momentum * batch_stat`` with the
+    unbiased variance. In eval the running statistics are used. One fused C++ kernel each way.
+
+    Shape: input (N, C, *), running stats / weight / bias (C).
+    """
+    out, mean, invstd = _C.batch_norm(input._c, _opt_c(weight), _opt_c(bias), _opt_c(running_mean),
+                                      _opt_c(running_var), bool(training), float(momentum), float(eps))
+    out = _wrap(out)
+    if _grad_enabled[0] and (input._requires_grad or (weight is not None and weight._requires_grad) or
+                             (bias is not None and bias._requires_grad)):
+        record(out, R.batch_norm, (input, weight, bias), (input, weight), (mean, invstd, bool(training)))
     return out
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
-    """Normalises over the last len(normalized_shape) dims, then scales and shifts."""
-    ns = [normalized_shape] if isinstance(normalized_shape, int) else list(normalized_shape)
-    if list(input.shape[input.ndim - len(ns):]) != ns:
-        raise ValueError(f"[layer_norm] given normalized_shape={ns}, expected input with shape [*, "
-                         f"{', '.join(map(str, ns))}], but got input of size {list(input.shape)}")
-    dims = list(range(input.ndim - len(ns), input.ndim))
-    mean = O.mean(input, dims, keepdim=True)
-    var = O.var(input, dims, keepdim=True, correction=0)
-    out = O.mul(O.sub(input, mean), O.rsqrt(O.add(var, eps)))
-    if weight is not None:
-        out = O.mul(out, weight)
-    if bias is not None:
-        out = O.add(out, bias)
+    """Normalises over the last len(normalized_shape) dims, then scales and shifts (fused kernel).
+
+    Shape: input (*, *normalized_shape), weight / bias (normalized_shape).
+    """
+    ns = [int(normalized_shape)] if isinstance(normalized_shape, int) else [int(v) for v in normalized_shape]
+    out, mean, rstd = _C.layer_norm(input._c, ns, _opt_c(weight), _opt_c(bias), float(eps))
+    out = _wrap(out)
+    if _grad_enabled[0] and (input._requires_grad or (weight is not None and weight._requires_grad) or
+                             (bias is not None and bias._requires_grad)):
+        record(out, R.layer_norm, (input, weight, bias), (input, weight), (ns, mean, rstd))
     return out
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
+    """Normalises each group of num_groups channel groups over its channels and spatial dims
+    (the layer-norm kernel on (N, G, rest)), then applies the per-channel affine."""
+    if input.ndim < 2:
+        raise ValueError(f"[group_norm] expected at least 2-D input (N, C, ...), got {list(input.shape)}")
     n, c = input.shape[0], input.shape[1]
-    if c % num_groups:
+    if num_groups <= 0 or c % num_groups:
         raise ValueError(f"[group_norm] num_channels {c} must be divisible by num_groups {num_groups}")
-    x = O.reshape(input, [n, num_groups, -1])
-    mean = O.mean(x, 2, keepdim=True)
-    var = O.var(x, 2, keepdim=True, correction=0)
-    out = O.reshape(O.mul(O.sub(x, mean), O.rsqrt(O.add(var, eps))), list(input.shape))
+    rest = input.numel() // max(n * num_groups, 1)
+    out = O.reshape(layer_norm(O.reshape(input, [n, num_groups, rest]), [rest], eps=eps), list(input.shape))
     shape = [1, c] + [1] * (input.ndim - 2)
     if weight is not None:
         out = O.mul(out, O.reshape(weight, shape))
@@ -319,294 +339,292 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     return out
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zeroes elements with probability p and scales the rest by 1/(1-p) (training only)."""
+def instance_norm(input: Tensor, running_mean=None, running_var=None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
+                  eps: float = 1e-5) -> Tensor:
+    """Per-sample, per-channel normalisation (group norm with one channel per group)."""
+    if not use_input_stats:
+        raise NotImplementedError("[instance_norm] only use_input_stats=True is supported")
+    return group_norm(input, input.shape[1], weight, bias, eps)
+
+
+def _check_p(p: float, op: str) -> None:
     if p < 0.0 or p > 1.0:
-        raise ValueError(f"[dropout] dropout probability has to be between 0 and 1, but got {p}")
+        raise ValueError(f"[{op}] dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes elements with probability p (global generator) and scales the rest by 1/(1-p),
+    in one fused kernel; identity when not training."""
+    _check_p(p, "dropout")
+    if not training:
+        return input
+    if inplace:
+        O._check_inplace(input, "dropout_")
+    out_c, mask = _C.dropout(input._c, float(p))
+    out = _wrap(out_c)
+    grad = _grad_enabled[0] and input._requires_grad
+    if grad:
+        record(out, R.dropout, (O._old_alias(input) if inplace else input,), (), (mask, float(p)))
+    if inplace:
+        if grad:
+            return O._inplace(input, out)
+        _C.copy_(input._c, out_c)
+        return input
+    return out
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes whole channels (dim 1 of (N, C, H, W) or dim 0 of (C, H, W)) with probability p."""
+    _check_p(p, "dropout2d")
+    if not training or p == 0.0:
+        return input
+    lead = 2 if input.ndim == 4 else 1
+    shape = list(input.shape[:lead]) + [1] * (input.ndim - lead)
+    keep = O.bernoulli_mask(shape, 1.0 - p, input.dtype)
+    src = _inplace_source(input, inplace, "dropout2d_")
+    out = O.mul(src, O.mul(keep, 1.0 / (1.0 - p)) if p < 1.0 else O.mul(keep, 0.0))
+    return O._inplace(input, out) if inplace else out
+
+
+def _inplace_source(input: Tensor, inplace: bool, op: str) -> Tensor:
+    """What an in-place composite computes from: a graph-safe copy of input when it needs grad."""
+    if not inplace:
+        return input
+    O._check_inplace(input, op)
+    return O.clone(O._old_alias(input)) if _grad_enabled[0] and input._requires_grad else input
+
+
+dropout1d = dropout2d
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout that keeps the mean and variance of SELU activations."""
+    _check_p(p, "alpha_dropout")
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        out = O.mul(input, 0.0)
-    else:
-        mask = O.bernoulli_mask(input.shape, 1.0 - p, input.dtype)
-        out = O.mul(input, O.mul(mask, 1.0 / (1.0 - p)))
-    return O.copy_(input, out) if inplace else out
+        return O.mul(input, 0.0)
+    alpha_p = -1.7580993408473766  # -scale * alpha of SELU
+    a = 1.0 / math.sqrt((alpha_p * alpha_p * p + 1) * (1 - p))
+    keep = O.bernoulli_mask(input.shape, 1.0 - p, input.dtype)
+    input_ = _inplace_source(input, inplace, "alpha_dropout_")
+    out = O.add(O.mul(O.add(O.mul(input_, keep), O.mul(O.sub(O.as_operand(1.0, keep), keep), alpha_p)), a),
+                -a * alpha_p * p)
+    return O._inplace(input, out) if inplace else out
 
 
 # ---- embedding and losses ----
-def _reduce_loss(loss: Tensor, reduction: str, op: str) -> Tensor:
-    if reduction == "mean":
-        return O.mean(loss)
-    if reduction == "sum":
-        return O.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"[{op}] {reduction} is not a valid value for reduction")
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of weight picked by the integer indices in input: output (*input.shape, dim). The
+    backward sums gradient rows into their index's row (one kernel); padding_idx gets none.
+    With max_norm, the referenced rows are first renormalised in place to at most max_norm."""
+    if input.dtype.is_floating_point or input.dtype.name == "bool":
+        raise RuntimeError(f"[embedding] expected indices of an integer dtype, got {input.dtype}")
+    num = weight.shape[0] if weight.ndim else 0
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"[embedding] padding_idx must be within num_embeddings ({num}), got {padding_idx}")
+        padding_idx %= num
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, float(max_norm), float(norm_type))
+    out = _wrap(_C.embedding(weight._c, input._c))
+    if _grad_enabled[0] and weight._requires_grad:
+        record(out, R.embedding, (weight,), (), (input, num, -1 if padding_idx is None else padding_idx))
+    return out
 
 
-def _check_same_shape(input: Tensor, target: Tensor, op: str) -> None:
-    if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"[{op}] target size {list(target.shape)} must be the same as input size {list(input.shape)}")
+def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    from ..tensor import tensor as _tensor
+    rows = sorted({int(v) for v in O.reshape(input, [-1]).tolist()})
+    if not rows:
+        return
+    with _no_grad():
+        idx = _tensor(rows)
+        picked = O.index_select(weight, 0, idx)
+        norms = O.norm(picked, norm_type, 1, keepdim=True)
+        scale = O.where(O.gt(norms, max_norm), O.div(O.as_operand(max_norm, norms), O.add(norms, 1e-7)),
+                        O.as_operand(1.0, norms))
+        weight[idx] = O.mul(picked, scale)
+
+
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
+
+
+def _reduction(reduction: str, op: str, size_average=None, reduce=None) -> int:
+    """PyTorch's reduction code; the legacy size_average / reduce flags override reduction."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if size_average and reduce else ("sum" if reduce else "none")
+    code = _REDUCTIONS.get(reduction)
+    if code is None:
+        raise ValueError(f"[{op}] {reduction} is not a valid value for reduction")
+    return code
+
+
+def _needs(*ts) -> bool:
+    return _grad_enabled[0] and any(t is not None and t._requires_grad for t in ts)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of class indices. input (N, C) / (N, C, d1...) / (C,), target (N) / (N, d1...) / ()."""
-    if input.ndim < 1:
-        raise ValueError("[nll_loss] input must have at least 1 dim")
-    if target.dtype.is_floating_point or target.dtype.name == "bool":
-        raise RuntimeError(f"[nll_loss] expected target of an integer dtype (class indices), got {target.dtype}")
-    unbatched = input.ndim == 1
-    if unbatched:
-        input, target = O.unsqueeze(input, 0), O.unsqueeze(target, 0)
-    n, c = input.shape[0], input.shape[1]
-    if target.ndim != input.ndim - 1 or target.shape[0] != n or tuple(target.shape[1:]) != tuple(input.shape[2:]):
-        raise ValueError(f"[nll_loss] expected target of shape {[n] + list(input.shape[2:])}, got {list(target.shape)} "
-                         f"for input of shape {list(input.shape)}")
-    if input.ndim > 2:  # (N, C, d...) -> (N*d..., C)
-        input = O.reshape(O.movedim(input, 1, -1), [-1, c])
-        target_flat = O.reshape(target, [-1])
-    else:
-        target_flat = target
-    valid = O.ne(target_flat, ignore_index)
-    tgt = O.where(valid, target_flat, O.as_operand(0, target_flat))
-    if bool(O.any(O.logical_or(O.lt(tgt, 0), O.ge(tgt, c))).item()):
-        bad = O.masked_select(target_flat, O.logical_and(valid, O.logical_or(O.lt(tgt, 0), O.ge(tgt, c))))
-        raise IndexError(f"[nll_loss] target {int(bad[0].item())} is out of bounds for {c} classes")
-    picked = O.neg(O.squeeze(O.gather(input, 1, O.unsqueeze(tgt.long(), 1)), 1))
-    w = O.to_dtype_op(valid, input.dtype)
-    if weight is not None:
-        if weight.ndim != 1 or weight.shape[0] != c:
-            raise ValueError(f"[nll_loss] weight should be a 1-D tensor of size {c}, got {list(weight.shape)}")
-        w = O.mul(w, O.index_select(weight, 0, tgt.long()))
-    loss = O.mul(picked, w)
-    if reduction == "mean":
-        return O.div(O.sum(loss), O.sum(w))
-    if reduction == "none":
-        loss = O.reshape(loss, list(target.shape))
-        return O.squeeze(loss, 0) if unbatched else loss
-    return _reduce_loss(loss, reduction, "nll_loss")
+    """Negative log-likelihood of class indices (one fused kernel each way).
+
+    Shape: input (N, C) / (N, C, d1, ...) / (C); target (N) / (N, d1, ...) / () of int64.
+    Mean divides by the summed weight of the non-ignored targets.
+    """
+    r = _reduction(reduction, "nll_loss", size_average, reduce)
+    loss, total_weight = _C.nll_loss(input._c, target._c, _opt_c(weight), r, int(ignore_index))
+    out = _wrap(loss)
+    if _needs(input):
+        record(out, R.nll_loss, (input,), (input,), (target, weight, total_weight, r, int(ignore_index)))
+    return out
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                   ignore_index: int = -100, reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Softmax cross-entropy with class-index or class-probability targets (PyTorch semantics)."""
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"[cross_entropy] label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    class_dim = 0 if input.ndim == 1 else 1
-    logp = O.log_softmax(input, class_dim)
-    c = input.shape[class_dim]
-    if target.dtype.is_floating_point:  # class probabilities
-        _check_same_shape(input, target, "cross_entropy")
-        if label_smoothing > 0:
-            target = O.add(O.mul(target, 1 - label_smoothing), label_smoothing / c)
-        prod = O.mul(logp, target)
-        if weight is not None:
-            shape = [1] * input.ndim
-            shape[class_dim] = c
-            prod = O.mul(prod, O.reshape(weight, shape))
-        loss = O.neg(O.sum(prod, class_dim))
-        if reduction == "mean":
-            return O.div(O.sum(loss), float(loss.numel() if loss.ndim else 1))
-        return _reduce_loss(loss, reduction, "cross_entropy")
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
-    if label_smoothing == 0.0:
-        return nll
-    # smoothing term: mean over classes of -log p (weighted), with the same reduction
-    valid = O.to_dtype_op(O.ne(target, ignore_index), input.dtype)
-    lp = logp if weight is None else O.mul(logp, O.reshape(weight, [c] + [1] * (input.ndim - class_dim - 1)))
-    smooth = O.mul(O.neg(O.sum(lp, class_dim)), valid)
-    if reduction == "mean":
-        denom = O.sum(valid) if weight is None else O.sum(O.mul(valid, O.index_select(
-            weight, 0, O.reshape(O.where(O.ne(target, ignore_index), target, O.as_operand(0, target)), [-1]).long()
-        ).reshape(list(target.shape))))
-        smooth = O.div(O.sum(smooth), denom)
-    elif reduction == "sum":
-        smooth = O.sum(smooth)
-    return O.add(O.mul(nll, 1 - label_smoothing), O.mul(smooth, label_smoothing / c))
+    """Softmax cross-entropy in one fused kernel each way (PyTorch semantics).
+
+    Shape: input (N, C) / (N, C, d1, ...) / (C); target class indices (N) / (N, d1, ...) / ()
+    (int64), or class probabilities of the input's shape. weight (C) rescales each class;
+    ignore_index targets contribute nothing; label_smoothing mixes in the uniform distribution.
+    """
+    r = _reduction(reduction, "cross_entropy", size_average, reduce)
+    loss, lse, total_weight = _C.cross_entropy(input._c, target._c, _opt_c(weight), r, int(ignore_index),
+                                               float(label_smoothing))
+    out = _wrap(loss)
+    if _needs(input, target):
+        record(out, R.cross_entropy, (input, target), (input, target),
+               (weight, lse, total_weight, r, int(ignore_index), float(label_smoothing)))
+    return out
 
 
-def _difference(input: Tensor, target: Tensor, op: str) -> Tensor:
-    try:
-        return O.sub(input, target)
-    except RuntimeError:
-        raise ValueError(f"[{op}] target size {list(target.shape)} can't be broadcast to input size "
-                         f"{list(input.shape)}") from None
+_K = {k: v for k, v in _C.PointwiseLoss.__members__.items()}
+
+
+def _pointwise_loss(kind: str, input: Tensor, target: Tensor, reduction: int, param: float = 0.0,
+                    weight: Tensor | None = None, pos_weight: Tensor | None = None) -> Tensor:
+    k = _K[kind]
+    out = _wrap(_C.pointwise_loss(k, input._c, target._c, _opt_c(weight), _opt_c(pos_weight), float(param), reduction))
+    if _needs(input, target):
+        record(out, R.pointwise_loss, (input, target), (input, target), (k, weight, pos_weight, float(param), reduction))
+    return out
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    d = _difference(input, target, "mse_loss")
-    return _reduce_loss(O.mul(d, d), reduction, "mse_loss")
+    """(input - target)^2, reduced."""
+    return _pointwise_loss("Mse", input, target, _reduction(reduction, "mse_loss", size_average, reduce))
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    return _reduce_loss(O.abs(_difference(input, target, "l1_loss")), reduction, "l1_loss")
+    """|input - target|, reduced."""
+    return _pointwise_loss("L1", input, target, _reduction(reduction, "l1_loss", size_average, reduce))
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
-    d = O.abs(_difference(input, target, "smooth_l1_loss"))
-    if beta == 0:
-        return _reduce_loss(d, reduction, "smooth_l1_loss")
-    loss = O.where(O.lt(d, beta), O.div(O.mul(O.mul(d, d), 0.5), beta), O.sub(d, 0.5 * beta))
-    return _reduce_loss(loss, reduction, "smooth_l1_loss")
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    return _pointwise_loss("SmoothL1", input, target, _reduction(reduction, "smooth_l1_loss", size_average, reduce),
+                           beta)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    d = O.abs(_difference(input, target, "huber_loss"))
-    loss = O.where(O.lt(d, delta), O.mul(O.mul(d, d), 0.5), O.mul(O.sub(d, 0.5 * delta), delta))
-    return _reduce_loss(loss, reduction, "huber_loss")
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    return _pointwise_loss("Huber", input, target, _reduction(reduction, "huber_loss"), delta)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
-    _check_same_shape(input, target, "binary_cross_entropy")
-    if bool(O.any(O.logical_or(O.lt(input, 0), O.gt(input, 1))).item()):
-        raise RuntimeError("[binary_cross_entropy] all elements of input should be between 0 and 1")
-    log_p = O.clamp(O.log(input), min=-100.0)
-    log_q = O.clamp(O.log(O.sub(O.as_operand(1.0, input), input)), min=-100.0)
-    loss = O.neg(O.add(O.mul(target, log_p), O.mul(O.sub(O.as_operand(1.0, target), target), log_q)))
-    if weight is not None:
-        loss = O.mul(loss, weight)
-    return _reduce_loss(loss, reduction, "binary_cross_entropy")
+    """-w (t log p + (1 - t) log(1 - p)) with the logs clamped at -100. input in [0, 1]."""
+    return _pointwise_loss("Bce", input, target, _reduction(reduction, "binary_cross_entropy", size_average, reduce),
+                           weight=weight)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                                      reduce=None, reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
-    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
-    # log(1 + exp(-x)) computed stably as softplus(-x)
-    sp_neg = softplus(O.neg(input))
-    if pos_weight is not None:
-        log_weight = O.add(O.mul(O.sub(pos_weight, 1.0), target), 1.0)
-        loss = O.add(O.mul(O.sub(O.as_operand(1.0, target), target), input), O.mul(log_weight, sp_neg))
-    else:
-        loss = O.add(O.mul(O.sub(O.as_operand(1.0, target), target), input), sp_neg)
-    if weight is not None:
-        loss = O.mul(loss, weight)
-    return _reduce_loss(loss, reduction, "binary_cross_entropy_with_logits")
+    """Sigmoid + binary cross-entropy, computed stably from the logits; pos_weight scales the
+    positive term (broadcast along the last dim)."""
+    r = _reduction(reduction, "binary_cross_entropy_with_logits", size_average, reduce)
+    return _pointwise_loss("BceWithLogits", input, target, r, weight=weight, pos_weight=pos_weight)
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
-    if log_target:
-        loss = O.mul(O.exp(target), O.sub(target, input))
-    else:
-        safe = O.where(O.gt(target, 0), target, O.as_operand(1.0, target))
-        loss = O.where(O.gt(target, 0), O.mul(target, O.sub(O.log(safe), input)), O.mul(target, 0.0))
-    if reduction == "batchmean":
-        return O.div(O.sum(loss), float(input.shape[0] if input.ndim else 1))
-    return _reduce_loss(loss, reduction, "kl_div")
-
-
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None, norm_type: float = 2.0,
-              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """Rows of weight picked by the integer indices in input: output (*input.shape, dim)."""
-    if input.dtype.is_floating_point:
-        raise RuntimeError(f"[embedding] expected indices of an integer dtype, got {input.dtype}")
-    flat = O.reshape(input, [-1])
-    out = O.index_select(weight, 0, flat)
-    if padding_idx is not None and weight._requires_grad:
-        keep = O.unsqueeze(O.to_dtype_op(O.ne(flat, padding_idx), weight.dtype), 1)
-        out = O.add(O.mul(out, keep), O.mul(out.detach(), O.sub(O.as_operand(1.0, keep), keep)))  # no grad to padding rows
-    return O.reshape(out, list(input.shape) + [weight.shape[1]])
+    """KL(target || exp(input)) pointwise: target (log target - input); input holds
+    log-probabilities. reduction='batchmean' divides the sum by the batch size."""
+    batchmean = reduction == "batchmean"
+    r = _reduction("sum" if batchmean else reduction, "kl_div", size_average, reduce)
+    out = _pointwise_loss("KlDivLogTarget" if log_target else "KlDiv", input, target, r)
+    if batchmean and input.ndim:
+        out = O.div(out, float(input.shape[0]))
+    return out
 
 
 # ---- other (pad, one_hot, normalize, interpolate) ----
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pads the last len(pad)//2 dims: pad = (left, right, top, bottom, ...), last dim first.
-    Negative pads crop. Modes: constant, reflect, replicate, circular."""
-    pad = [int(p) for p in pad]
-    if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"[pad] padding length must be even and at most 2 * ndim, got {len(pad)} for {input.ndim}-D input")
-    out = input
-    for i in range(len(pad) // 2):
-        dim = input.ndim - 1 - i
-        left, right = pad[2 * i], pad[2 * i + 1]
-        if left < 0:
-            out = O.narrow(out, dim, -left, out.shape[dim] + left)
-            left = 0
-        if right < 0:
-            out = O.narrow(out, dim, 0, out.shape[dim] + right)
-            right = 0
-        if not (left or right):
-            continue
-        size = out.shape[dim]
-        if mode == "constant":
-            shape_l = list(out.shape)
-            parts = []
-            if left:
-                shape_l[dim] = left
-                parts.append(O.to_dtype_op(_wrap(_C.full(shape_l, float(value or 0.0), out.dtype.code)), out.dtype))
-            parts.append(out)
-            if right:
-                shape_r = list(out.shape)
-                shape_r[dim] = right
-                parts.append(_wrap(_C.full(shape_r, float(value or 0.0), out.dtype.code)))
-            out = O.cat(parts, dim)
-            continue
-        if mode == "reflect":
-            if left >= size or right >= size:
-                raise ValueError(f"[pad] padding ({left}, {right}) should be smaller than the input size {size} in "
-                                 f"reflect mode")
-            idx = list(range(left, 0, -1)) + list(range(size)) + list(range(size - 2, size - 2 - right, -1))
-        elif mode == "replicate":
-            idx = [0] * left + list(range(size)) + [size - 1] * right
-        elif mode == "circular":
-            if left > size or right > size:
-                raise ValueError("[pad] padding value causes wrapping around more than once")
-            idx = list(range(size - left, size)) + list(range(size)) + list(range(right))
-        else:
-            raise NotImplementedError(f"[pad] unknown padding mode '{mode}'")
-        from ..tensor import tensor as _tensor
-        out = O.index_select(out, dim, _tensor(idx))
+    """Pads the last ``len(pad) // 2`` dims; ``pad = (left, right, top, bottom, ...)``, last dim first.
+
+    Negative pads crop. Modes: ``constant`` (any dims), ``reflect``, ``replicate``, ``circular``
+    (the last dim of 2-D/3-D input or the last two of 3-D/4-D input).
+
+    Example:
+        >>> F.pad(x, (1, 1, 2, 0), mode="reflect")
+    """
+    pads = [int(p) for p in pad]
+    if mode != "constant" and value not in (None, 0, 0.0):
+        raise ValueError(f'[pad] padding mode "{mode}" doesn\'t take in value argument')
+    out = _wrap(_C.pad(input._c, pads, mode, float(value or 0.0)))
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.pad, (input,), (), (tuple(input.shape), pads, mode))
     return out
+
+
+_INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
-    """Resizes the last 1 or 2 dims (N, C, [H,] W) with 'nearest' or '(bi)linear' sampling."""
+    """Resizes the spatial dims of (N, C, L) or (N, C, H, W) input.
+
+    Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D), ``bilinear`` (4-D), ``area``
+    (adaptive average pooling). Exactly one of ``size`` and ``scale_factor`` is given.
+
+    Example:
+        >>> F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    """
     spatial = input.ndim - 2
     if spatial not in (1, 2):
-        raise NotImplementedError(f"[interpolate] expects 3-D or 4-D input, got {input.ndim}-D")
-    in_sizes = list(input.shape[2:])
+        raise NotImplementedError(f"[interpolate] expects 3-D (N, C, L) or 4-D (N, C, H, W) input, got "
+                                  f"{list(input.shape)}")
+    if align_corners is not None and mode not in _INTERPOLATING:
+        raise ValueError("[interpolate] align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if antialias:
+        raise NotImplementedError("[interpolate] antialias is not supported")
     if (size is None) == (scale_factor is None):
-        raise ValueError("[interpolate] exactly one of size or scale_factor must be given")
+        raise ValueError("[interpolate] exactly one of size or scale_factor should be defined")
+    in_sizes = list(input.shape[2:])
+    scales: list = []
     if size is not None:
         out_sizes = [int(s) for s in (size if isinstance(size, (list, tuple)) else [size] * spatial)]
-        scales = [o / i for o, i in zip(out_sizes, in_sizes)]
+        if len(out_sizes) != spatial:
+            raise ValueError(f"[interpolate] input has {spatial} spatial dims but size has {len(out_sizes)} values")
     else:
-        sf = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else [scale_factor] * spatial
-        out_sizes = [int(math.floor(i * f)) for i, f in zip(in_sizes, sf)]
-        scales = [float(f) for f in sf] if not recompute_scale_factor else [o / i for o, i in zip(out_sizes, in_sizes)]
-    from ..tensor import tensor as _tensor
-    out = input
-    for k in range(spatial):
-        dim = 2 + k
-        n_in, n_out = in_sizes[k], out_sizes[k]
-        if mode == "nearest":
-            idx = [min(int(math.floor(j * (1.0 / scales[k]))), n_in - 1) for j in range(n_out)]
-            out = O.index_select(out, dim, _tensor(idx))
-        elif mode in ("linear", "bilinear"):
-            lo, hi, frac = [], [], []
-            for j in range(n_out):
-                if align_corners:
-                    src = j * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-                else:
-                    src = max((j + 0.5) / scales[k] - 0.5, 0.0)
-                i0 = min(int(math.floor(src)), n_in - 1)
-                i1 = min(i0 + 1, n_in - 1)
-                lo.append(i0)
-                hi.append(i1)
-                frac.append(src - i0)
-            shape = [1] * out.ndim
-            shape[dim] = n_out
-            w = O.reshape(_tensor(frac, dtype=input.dtype), shape)
-            a, b = O.index_select(out, dim, _tensor(lo)), O.index_select(out, dim, _tensor(hi))
-            out = O.add(a, O.mul(O.sub(b, a), w))
-        else:
-            raise NotImplementedError(f"[interpolate] mode '{mode}' is not supported (nearest, linear, bilinear)")
+        factors = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else [scale_factor] * spatial
+        if len(factors) != spatial:
+            raise ValueError(f"[interpolate] input has {spatial} spatial dims but scale_factor has {len(factors)} values")
+        out_sizes = [int(math.floor(float(i) * float(f))) for i, f in zip(in_sizes, factors)]
+        if not recompute_scale_factor:
+            scales = [float(f) for f in factors]
+    if mode == "area":
+        return adaptive_avg_pool2d(input, out_sizes) if spatial == 2 else adaptive_avg_pool1d(input, out_sizes)
+    corners = bool(align_corners)
+    out = _wrap(_C.interpolate(input._c, out_sizes, scales, mode, corners))
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.interpolate, (input,), (), (tuple(input.shape), scales, mode, corners))
     return out
-
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Sequence
+import warnings
+from typing import Iterator, Sequence
+
+import numpy as np
 
 from ...tensor import Tensor, randperm
+from .sampler import _numpy_rng
 
 
 class Dataset:
-    """Base class: subclasses implement ``__getitem__`` (and usually ``__len__``)."""
+    """Base class of map-style datasets: subclasses implement ``__getitem__`` (and usually
+    ``__len__``, which DataLoader's samplers need)."""
 
     def __getitem__(self, index):
         raise NotImplementedError("Dataset subclasses must implement __getitem__")
@@ -18,17 +23,29 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """Base class of datasets read as a stream: subclasses implement ``__iter__``."""
+
+    def __iter__(self) -> Iterator:
+        raise NotImplementedError("IterableDataset subclasses must implement __iter__")
+
+
 class TensorDataset(Dataset):
-    """Samples are the i-th rows of each tensor (all of the same first size)."""
+    """Samples are the i-th rows of each tensor: ``dataset[i] == (t[i] for t in tensors)``.
+
+    Raises:
+        ValueError: the tensors' first dimensions differ (or one is 0-dim).
+    """
 
     def __init__(self, *tensors: Tensor):
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
-        n = tensors[0].shape[0] if tensors[0].ndim else None
         for t in tensors:
-            if not isinstance(t, Tensor) or t.ndim == 0 or t.shape[0] != n:
-                raise ValueError("[TensorDataset] Size mismatch between tensors: first dims are "
-                                 f"{[tuple(x.shape)[:1] for x in tensors]}")
+            if not isinstance(t, Tensor):
+                raise TypeError(f"TensorDataset takes tensors, got {type(t).__name__}")
+        sizes = [tuple(t.shape[:1]) for t in tensors]
+        if any(t.ndim == 0 for t in tensors) or len(set(sizes)) != 1:
+            raise ValueError(f"Size mismatch between tensors: first dimensions are {[list(s) for s in sizes]}")
         self.tensors = tensors
 
     def __getitem__(self, index):
@@ -60,11 +77,10 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("datasets should not be an empty iterable")
-        self.cumulative_sizes = []
-        total = 0
         for d in self.datasets:
-            total += len(d)
-            self.cumulative_sizes.append(total)
+            if isinstance(d, IterableDataset):
+                raise ValueError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]).tolist())
 
     def __len__(self) -> int:
         return self.cumulative_sizes[-1]
@@ -80,21 +96,34 @@ class ConcatDataset(Dataset):
 
 
 def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list:
-    """Splits into non-overlapping random subsets of the given lengths (or fractions summing to 1)."""
+    """Splits ``dataset`` into non-overlapping random ``Subset``s.
+
+    Args:
+        lengths: the subsets' lengths, or fractions summing to 1 (each floor(n * f), the
+            remainder handed out one by one from the first subset on, as in PyTorch).
+        generator: a ``tensorforge.Generator`` (or numpy Generator) for a reproducible split.
+
+    Raises:
+        ValueError: a fraction outside [0, 1], or lengths not summing to ``len(dataset)``.
+    """
     n = len(dataset)
     lengths = list(lengths)
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and all(0 <= x <= 1 for x in lengths) and any(
-            isinstance(x, float) for x in lengths):
-        counts = [int(math.floor(n * f)) for f in lengths]
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        counts = []
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+            counts.append(int(math.floor(n * frac)))
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
+        for i, c in enumerate(counts):
+            if c == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.")
         lengths = counts
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    if generator is not None and hasattr(generator, "permutation"):
-        perm = [int(i) for i in generator.permutation(n)]
-    else:
-        perm = randperm(n).tolist()
+    rng = _numpy_rng(generator)
+    perm = (randperm(n).numpy() if rng is None else rng.permutation(n)).tolist()
     out, offset = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[offset:offset + length]))
