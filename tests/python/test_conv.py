@@ -62,6 +62,37 @@ def test_adaptive_avg_pool2d(size):
     check_op(lambda m, x: m.nn.functional.adaptive_avg_pool2d(x, size), [rand(2, 3, 9, 7)], fd=False)
 
 
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=3, stride=1, padding=1), dict(kernel_size=2, padding=1, stride=1),
+                                dict(kernel_size=(5, 4), stride=(2, 3), padding=2),
+                                dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pool_interior_and_border_paths(kw, dtype, isa):
+    # planes wide enough for an interior region (compile-time windows) and a clipped border
+    x = rand(2, 3, 19, 37, dtype=dtype)
+    check_op(lambda m, x_: m.nn.functional.max_pool2d(x_, return_indices=True, **kw), [x], fd=False)
+    check_op(lambda m, x_: m.nn.functional.avg_pool2d(x_, **kw), [x], fd=False)
+    check_op(lambda m, x_: m.nn.functional.avg_pool2d(x_, count_include_pad=False, **kw), [x], fd=False)
+
+
+def test_max_pool_nan_and_ties_match_torch():
+    x = np.zeros((1, 2, 12, 12), np.float32)  # all ties: the first index in each window wins
+    x[0, 1, 5, 6] = np.nan
+    x[0, 1, 0, 0] = np.nan  # a NaN in a border window
+    for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=1)):
+        out, idx = tf.nn.functional.max_pool2d(tf.tensor(x), return_indices=True, **kw)
+        if torch is not None:
+            tout, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kw)
+            np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+            np.testing.assert_array_equal(out.numpy(), tout.numpy())
+
+
+@pytest.mark.parametrize("size", [1, 2, (3, 5)])
+def test_adaptive_avg_pool2d_large_planes(size):
+    # long window rows take the vectorised sums
+    check_op(lambda m, x: m.nn.functional.adaptive_avg_pool2d(x, size), [rand(2, 4, 33, 70)], fd=False)
+
+
 def test_pool1d():
     check_op(lambda m, x: (m.nn.functional.max_pool1d(x, 2), m.nn.functional.avg_pool1d(x, 3, 2, 1),
                            m.nn.functional.adaptive_avg_pool1d(x, 4)), [rand(2, 3, 10)], fd=False)

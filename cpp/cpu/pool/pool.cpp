@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "cpu/register.h"
 #include "cpu/simd/ctype.h"
+#include "cpu/simd/vec.h"
 #include "tensorforge/parallel.h"
 
 namespace tensorforge::cpu::TF_ISA_NS {
@@ -29,36 +31,89 @@ inline Taps taps(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t dil,
   return {start + i0 * dil, std::max<int64_t>(0, i1 - i0)};
 }
 
-// Every window inside the image, no dilation: plain loops with no clipping. KH/KW > 0 fix the
-// window size at compile time so the compiler vectorises across outputs (2x2 and 3x3 pools).
-template <typename T, int KH, int KW>
-void max_pool_interior(const T* x, T* out, int64_t* idx, const PoolGeom g, int64_t p0, int64_t p1) {
-  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
-  const int64_t kh = KH > 0 ? KH : g.kh, kw = KW > 0 ? KW : g.kw;
-  for (int64_t p = p0; p < p1; ++p) {
-    const T* xp = x + p * plane;
-    T* op = out + p * opl;
-    int64_t* ip = idx + p * opl;
-    for (int64_t oh = 0; oh < g.out_h; ++oh) {
-      const int64_t h0 = oh * g.sh;
-      for (int64_t ow = 0; ow < g.out_w; ++ow) {
-        const int64_t w0 = ow * g.sw;
-        int64_t best_i = h0 * g.width + w0;
-        T best = xp[best_i];
-        for (int64_t i = 0; i < kh; ++i) {
-          const int64_t row = (h0 + i) * g.width + w0;
-          for (int64_t j = 0; j < kw; ++j) {
-            const T v = xp[row + j];
-            const bool take = v > best || (v != v && best == best);  // first max; first NaN wins
-            best_i = take ? row + j : best_i;
-            best = take ? v : best;
-          }
-        }
-        op[oh * g.out_w + ow] = best;
-        ip[oh * g.out_w + ow] = best_i;
+// Outputs [lo, hi) along one axis whose windows lie wholly inside the input (no clipping).
+struct Span {
+  int64_t lo, hi;
+};
+
+inline Span inside(int64_t out, int64_t stride, int64_t pad, int64_t k, int64_t dil, int64_t size) {
+  const int64_t lo = std::min(out, (pad + stride - 1) / stride);
+  const int64_t last = size - 1 + pad - (k - 1) * dil;  // o * stride <= last
+  const int64_t hi = last < 0 ? 0 : std::min(out, last / stride + 1);
+  return {lo, std::max(lo, hi)};
+}
+
+// Runs border(oh, ow) on every output outside the interior rectangle of plane geometry g and
+// interior(oh, ow0, ow1) on each interior row segment.
+template <typename Border, typename Interior>
+inline void split_plane(const PoolGeom& g, const Border& border, const Interior& interior) {
+  const Span sh = inside(g.out_h, g.sh, g.ph, g.kh, g.dh, g.height);
+  const Span sw = inside(g.out_w, g.sw, g.pw, g.kw, g.dw, g.width);
+  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+    if (oh < sh.lo || oh >= sh.hi || sw.lo >= sw.hi) {
+      for (int64_t ow = 0; ow < g.out_w; ++ow) border(oh, ow);
+      continue;
+    }
+    for (int64_t ow = 0; ow < sw.lo; ++ow) border(oh, ow);
+    interior(oh, sw.lo, sw.hi);
+    for (int64_t ow = sw.hi; ow < g.out_w; ++ow) border(oh, ow);
+  }
+}
+
+// Calls fn.template operator()<KH, KW>() with the window fixed at compile time for the common
+// 2x2 and 3x3 undilated windows (so loops across outputs vectorise), <0, 0> otherwise.
+template <typename F>
+inline void with_window(const PoolGeom& g, const F& fn) {
+  const bool plain = g.dh == 1 && g.dw == 1;
+  if (plain && g.kh == 2 && g.kw == 2) fn(std::integral_constant<int, 2>{});
+  else if (plain && g.kh == 3 && g.kw == 3) fn(std::integral_constant<int, 3>{});
+  else fn(std::integral_constant<int, 0>{});
+}
+
+// Interior max over one output row segment; K > 0 fixes a K x K undilated window. The
+// geometry is a copy: stores through int64_t* could otherwise alias its fields.
+template <typename T, int K>
+void max_row(const T* xp, T* op, int64_t* ip, const PoolGeom g, int64_t oh, int64_t ow0, int64_t ow1) {
+  const int64_t kh = K > 0 ? K : g.kh, kw = K > 0 ? K : g.kw;
+  const int64_t dh = K > 0 ? 1 : g.dh, dw = K > 0 ? 1 : g.dw;
+  const int64_t h0 = oh * g.sh - g.ph;
+  for (int64_t ow = ow0; ow < ow1; ++ow) {
+    const int64_t w0 = ow * g.sw - g.pw;
+    int64_t best_i = h0 * g.width + w0;
+    T best = xp[best_i];
+    for (int64_t i = 0; i < kh; ++i) {
+      const int64_t row = (h0 + i * dh) * g.width + w0;
+      for (int64_t j = 0; j < kw; ++j) {
+        const T v = xp[row + j * dw];
+        const bool take = v > best || (v != v && best == best);  // first max; first NaN wins
+        best_i = take ? row + j * dw : best_i;
+        best = take ? v : best;
+      }
+    }
+    op[oh * g.out_w + ow] = best;
+    ip[oh * g.out_w + ow] = best_i;
+  }
+}
+
+// Max over a window clipped to the image.
+template <typename T>
+void max_at(const T* xp, T* op, int64_t* ip, const PoolGeom g, int64_t oh, int64_t ow) {
+  const Taps th = taps(oh, g.sh, g.ph, g.kh, g.dh, g.height);
+  const Taps tw = taps(ow, g.sw, g.pw, g.kw, g.dw, g.width);
+  T best = -std::numeric_limits<T>::infinity();
+  int64_t best_i = -1;
+  for (int64_t i = 0, h = th.first; i < th.count; ++i, h += g.dh) {
+    const T* row = xp + h * g.width;
+    for (int64_t j = 0, w = tw.first; j < tw.count; ++j, w += g.dw) {
+      const T v = row[w];
+      if (v > best || best_i < 0 || (v != v && best == best)) {  // first max; first NaN wins
+        best = v;
+        best_i = h * g.width + w;
       }
     }
   }
+  op[oh * g.out_w + ow] = best;
+  ip[oh * g.out_w + ow] = best_i;
 }
 
 template <typename T>
@@ -67,46 +122,19 @@ void max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom& geom) {
   const T* x = reinterpret_cast<const T*>(x_);
   T* out = reinterpret_cast<T*>(out_);
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
-  const bool interior = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
-                        (g.out_h - 1) * g.sh + g.kh <= g.height && (g.out_w - 1) * g.sw + g.kw <= g.width;
-  if (interior && idx) {
-    parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
-      if (g.kh == 2 && g.kw == 2) max_pool_interior<T, 2, 2>(x, out, idx, g, p0, p1);
-      else if (g.kh == 3 && g.kw == 3) max_pool_interior<T, 3, 3>(x, out, idx, g, p0, p1);
-      else max_pool_interior<T, 0, 0>(x, out, idx, g, p0, p1);
-    });
-    return;
-  }
-  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      const T* xp = x + p * plane;
-      for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const Taps th = taps(oh, g.sh, g.ph, g.kh, g.dh, g.height);
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const Taps tw = taps(ow, g.sw, g.pw, g.kw, g.dw, g.width);
-          T best = -std::numeric_limits<T>::infinity();
-          int64_t best_i = -1;
-          bool nan = false;
-          for (int64_t i = 0, h = th.first; i < th.count && !nan; ++i, h += g.dh) {
-            const T* row = xp + h * g.width;
-            for (int64_t j = 0, w = tw.first; j < tw.count; ++j, w += g.dw) {
-              const T v = row[w];
-              // the first maximum wins; the first NaN wins over everything
-              if (v > best || best_i < 0 || v != v) {
-                best = v;
-                best_i = h * g.width + w;
-                if (v != v) {
-                  nan = true;
-                  break;
-                }
-              }
-            }
-          }
-          out[p * opl + oh * g.out_w + ow] = best;
-          if (idx) idx[p * opl + oh * g.out_w + ow] = best_i;
-        }
+  with_window(g, [&](auto k) {
+    constexpr int K = decltype(k)::value;
+    parallel_for(0, g.planes, std::max<int64_t>(1, 8192 / std::max<int64_t>(opl * g.kh * g.kw, 1)),
+                 [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const T* xp = x + p * plane;
+        T* op = out + p * opl;
+        int64_t* ip = idx + p * opl;
+        split_plane(
+            g, [&](int64_t oh, int64_t ow) { max_at(xp, op, ip, g, oh, ow); },
+            [&](int64_t oh, int64_t ow0, int64_t ow1) { max_row<T, K>(xp, op, ip, g, oh, ow0, ow1); });
       }
-    }
+    });
   });
 }
 
@@ -153,42 +181,144 @@ Window adaptive_window(const PoolGeom& g, int64_t oh, int64_t ow) {
   return {h0, h1, w0, w1, (h1 - h0) * (w1 - w0)};
 }
 
-// Average over each output's window (avg_window or adaptive_window).
+// Sum of p[0, n): vector accumulators for long runs, plain adds for short ones.
+template <typename T>
+inline T run_sum(const T* p, int64_t n) {
+  using V = Vec<T>;
+  constexpr int64_t W = V::size;
+  T s = T(0);
+  int64_t i = 0;
+  if (n >= 2 * W) {
+    V a0(T(0)), a1(T(0));
+    for (; i + 2 * W <= n; i += 2 * W) {
+      a0 = a0 + V::load(p + i);
+      a1 = a1 + V::load(p + i + W);
+    }
+    s = (a0 + a1).reduce_add();
+  }
+  for (; i < n; ++i) s += p[i];
+  return s;
+}
+
+template <typename T>
+inline T window_sum(const T* xp, const PoolGeom& g, const Window& win) {
+  if (win.w0 == 0 && win.w1 == g.width)  // whole rows: one contiguous run
+    return run_sum(xp + win.h0 * g.width, (win.h1 - win.h0) * g.width);
+  T s = T(0);
+  for (int64_t h = win.h0; h < win.h1; ++h) s += run_sum(xp + h * g.width + win.w0, win.w1 - win.w0);
+  return s;
+}
+
+// Interior average over one output row segment of avg_pool2d (K as in max_row; no dilation).
+template <typename T, int K>
+void avg_row(const T* xp, T* op, const PoolGeom& g, int64_t oh, int64_t ow0, int64_t ow1) {
+  const int64_t kh = K > 0 ? K : g.kh, kw = K > 0 ? K : g.kw;
+  const T div = static_cast<T>(g.divisor ? g.divisor : kh * kw);
+  const int64_t h0 = oh * g.sh - g.ph;
+  for (int64_t ow = ow0; ow < ow1; ++ow) {
+    const int64_t w0 = ow * g.sw - g.pw;
+    T s = T(0);
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j) s += xp[(h0 + i) * g.width + w0 + j];
+    op[oh * g.out_w + ow] = s / div;
+  }
+}
+
+template <typename T, int K>
+void avg_row_backward(const T* gp, T* gin, const PoolGeom& g, int64_t oh, int64_t ow0, int64_t ow1) {
+  const int64_t kh = K > 0 ? K : g.kh, kw = K > 0 ? K : g.kw;
+  const T div = static_cast<T>(g.divisor ? g.divisor : kh * kw);
+  const int64_t h0 = oh * g.sh - g.ph;
+  for (int64_t ow = ow0; ow < ow1; ++ow) {
+    const int64_t w0 = ow * g.sw - g.pw;
+    const T v = gp[oh * g.out_w + ow] / div;
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j) gin[(h0 + i) * g.width + w0 + j] += v;
+  }
+}
+
 template <typename T, Window (*window)(const PoolGeom&, int64_t, int64_t)>
-void mean_pool(const char* x_, char* out_, const PoolGeom& g) {
+inline void mean_at(const T* xp, T* op, const PoolGeom& g, int64_t oh, int64_t ow) {
+  const Window win = window(g, oh, ow);
+  op[oh * g.out_w + ow] = win.divisor > 0 ? window_sum(xp, g, win) / static_cast<T>(win.divisor) : T(0);
+}
+
+template <typename T, Window (*window)(const PoolGeom&, int64_t, int64_t)>
+inline void mean_at_backward(const T* gp, T* gin, const PoolGeom& g, int64_t oh, int64_t ow) {
+  const Window win = window(g, oh, ow);
+  if (win.divisor <= 0) return;
+  const T v = gp[oh * g.out_w + ow] / static_cast<T>(win.divisor);
+  for (int64_t h = win.h0; h < win.h1; ++h)
+    for (int64_t w = win.w0; w < win.w1; ++w) gin[h * g.width + w] += v;
+}
+
+inline int64_t plane_grain(const PoolGeom& g) {
+  return std::max<int64_t>(1, 8192 / std::max<int64_t>(g.height * g.width + g.out_h * g.out_w, 1));
+}
+
+template <typename T>
+void avg_pool(const char* x_, char* out_, const PoolGeom& g) {
   const T* x = reinterpret_cast<const T*>(x_);
   T* out = reinterpret_cast<T*>(out_);
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
-  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p)
-      for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const Window win = window(g, oh, ow);
-          T s = T(0);
-          for (int64_t h = win.h0; h < win.h1; ++h)
-            for (int64_t w = win.w0; w < win.w1; ++w) s += x[p * plane + h * g.width + w];
-          out[p * opl + oh * g.out_w + ow] = win.divisor > 0 ? s / static_cast<T>(win.divisor) : T(0);
-        }
+  with_window(g, [&](auto k) {
+    constexpr int K = decltype(k)::value;
+    parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const T* xp = x + p * plane;
+        T* op = out + p * opl;
+        split_plane(
+            g, [&](int64_t oh, int64_t ow) { mean_at<T, avg_window>(xp, op, g, oh, ow); },
+            [&](int64_t oh, int64_t ow0, int64_t ow1) { avg_row<T, K>(xp, op, g, oh, ow0, ow1); });
+      }
+    });
   });
 }
 
-// Spreads each output's gradient evenly over its window.
-template <typename T, Window (*window)(const PoolGeom&, int64_t, int64_t)>
-void mean_pool_backward(const char* grad_, char* gin_, const PoolGeom& g) {
+template <typename T>
+void avg_pool_backward(const char* grad_, char* gin_, const PoolGeom& g) {
   const T* grad = reinterpret_cast<const T*>(grad_);
   T* gin = reinterpret_cast<T*>(gin_);
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
-  parallel_for(0, g.planes, 16, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      std::fill(gin + p * plane, gin + (p + 1) * plane, T(0));
+  with_window(g, [&](auto k) {
+    constexpr int K = decltype(k)::value;
+    parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const T* gp = grad + p * opl;
+        T* gi = gin + p * plane;
+        std::fill(gi, gi + plane, T(0));
+        split_plane(
+            g, [&](int64_t oh, int64_t ow) { mean_at_backward<T, avg_window>(gp, gi, g, oh, ow); },
+            [&](int64_t oh, int64_t ow0, int64_t ow1) { avg_row_backward<T, K>(gp, gi, g, oh, ow0, ow1); });
+      }
+    });
+  });
+}
+
+template <typename T>
+void adaptive_avg_pool(const char* x_, char* out_, const PoolGeom& g) {
+  const T* x = reinterpret_cast<const T*>(x_);
+  T* out = reinterpret_cast<T*>(out_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p)
       for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const Window win = window(g, oh, ow);
-          if (win.divisor <= 0) continue;
-          const T v = grad[p * opl + oh * g.out_w + ow] / static_cast<T>(win.divisor);
-          for (int64_t h = win.h0; h < win.h1; ++h)
-            for (int64_t w = win.w0; w < win.w1; ++w) gin[p * plane + h * g.width + w] += v;
-        }
+        for (int64_t ow = 0; ow < g.out_w; ++ow) mean_at<T, adaptive_window>(x + p * plane, out + p * opl, g, oh, ow);
+  });
+}
+
+template <typename T>
+void adaptive_avg_pool_backward(const char* grad_, char* gin_, const PoolGeom& g) {
+  const T* grad = reinterpret_cast<const T*>(grad_);
+  T* gin = reinterpret_cast<T*>(gin_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      T* gi = gin + p * plane;
+      std::fill(gi, gi + plane, T(0));
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow)
+          mean_at_backward<T, adaptive_window>(grad + p * opl, gi, g, oh, ow);
     }
   });
 }
@@ -319,10 +449,10 @@ void register_pool(KernelTable& t) {
     const int d = dtype_index<T>;
     t.max_pool2d[d] = max_pool<T>;
     t.max_pool2d_backward[d] = max_pool_backward<T>;
-    t.avg_pool2d[d] = mean_pool<T, avg_window>;
-    t.avg_pool2d_backward[d] = mean_pool_backward<T, avg_window>;
-    t.adaptive_avg_pool2d[d] = mean_pool<T, adaptive_window>;
-    t.adaptive_avg_pool2d_backward[d] = mean_pool_backward<T, adaptive_window>;
+    t.avg_pool2d[d] = avg_pool<T>;
+    t.avg_pool2d_backward[d] = avg_pool_backward<T>;
+    t.adaptive_avg_pool2d[d] = adaptive_avg_pool<T>;
+    t.adaptive_avg_pool2d_backward[d] = adaptive_avg_pool_backward<T>;
     t.remap2d[d] = remap2d<T>;
     t.remap2d_backward[d] = remap2d_backward<T>;
     t.upsample_bilinear2d[d] = upsample_bilinear<T>;
