@@ -136,7 +136,7 @@ def test_clip_grad_and_vectors():
             np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-6)
     nn.utils.clip_grad_value_(ps, 0.01)
     torch.nn.utils.clip_grad_value_(tps, 0.01)
-    np.testing.assert_allclose(ps[0].grad.numpy(), tps[0].grad.numpy())
+    np.testing.assert_allclose(ps[0].grad.numpy(), tps[0].grad.numpy(), rtol=1e-5, atol=1e-7)  # after the norm clips above
     v = nn.utils.parameters_to_vector(ps)
     assert v.shape == (19,)
     nn.utils.vector_to_parameters(tf.arange(19).float(), ps)
