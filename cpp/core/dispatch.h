@@ -81,6 +81,17 @@ using Col2imKernel = void (*)(const char* cols, char* x, const ConvGeom& g);
 using ConvForwardKernel = void (*)(const char* w, const char* x, char* out, int64_t cout, const ConvGeom& g,
                                    int64_t p0, int64_t p1, bool accumulate);
 
+// Depthwise convolution (groups == input channels g.channels, `mult` output channels each):
+// x [n, C, H, W], out / grad [n, C * mult, out_h, out_w] (output channel oc reads input channel
+// oc / mult), weight [C * mult, kh, kw]. Forward adds to out when accumulate; the input
+// gradient overwrites grad_x; the weight gradient overwrites grad_w with the sum over images.
+using DepthwiseForwardKernel = void (*)(const char* x, const char* w, char* out, int64_t n, int64_t mult,
+                                        const ConvGeom& g, bool accumulate);
+using DepthwiseInputGradKernel = void (*)(const char* grad, const char* w, char* grad_x, int64_t n, int64_t mult,
+                                          const ConvGeom& g);
+using DepthwiseWeightGradKernel = void (*)(const char* x, const char* grad, char* grad_w, int64_t n, int64_t mult,
+                                           const ConvGeom& g);
+
 // Pooling over planes (N*C of them) of height x width. max pooling records the flat index of
 // each window's maximum (first one; NaN wins) for the backward scatter.
 struct PoolGeom {
@@ -216,6 +227,9 @@ struct KernelTable {
   Im2colKernel im2col[kNumDTypes] = {};
   Col2imKernel col2im[kNumDTypes] = {};
   ConvForwardKernel conv2d_forward[kNumDTypes] = {};
+  DepthwiseForwardKernel depthwise_forward[kNumDTypes] = {};
+  DepthwiseInputGradKernel depthwise_input_grad[kNumDTypes] = {};
+  DepthwiseWeightGradKernel depthwise_weight_grad[kNumDTypes] = {};
   // ---- pool (cpu/pool) ----
   MaxPoolKernel max_pool2d[kNumDTypes] = {};
   MaxPoolBackwardKernel max_pool2d_backward[kNumDTypes] = {};

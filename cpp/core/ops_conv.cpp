@@ -40,6 +40,16 @@ struct Conv {
   bool is_pointwise() const {
     return kh == 1 && kw == 1 && stride.h == 1 && stride.w == 1 && pad.h == 0 && pad.w == 0;
   }
+  // One image channel per group: direct kernels beat a GEMM of depth kh * kw.
+  bool is_depthwise(DType dt) const {
+    return groups == image_c && !is_pointwise() && K().depthwise_forward[static_cast<int>(dt)] != nullptr;
+  }
+  int64_t mult() const { return col_c / groups; }
+  kernels::ConvGeom depthwise_geom() const {
+    kernels::ConvGeom g = geom();
+    g.channels = image_c;
+    return g;
+  }
 };
 
 // Column buffers are sized to stay in L2 (about 1 MB) next to the GEMM's packed panels.
@@ -88,6 +98,12 @@ void fused_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tens
 // out[n] (col_c x P) = W (col_c x K) . im2col(img[n]) (+ out[n] when accumulate), in blocks
 // of output rows.
 void lower_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tensor& out, bool accumulate, DType dt) {
+  if (c.is_depthwise(dt)) {
+    K().depthwise_forward[static_cast<int>(dt)](static_cast<const char*>(img.data_ptr()),
+                                                static_cast<const char*>(w.data_ptr()),
+                                                static_cast<char*>(out.data_ptr()), c.n, c.mult(), c.depthwise_geom(), accumulate);
+    return;
+  }
   if (!c.is_pointwise() && K().conv2d_forward[static_cast<int>(dt)]) {
     fused_forward(c, img, w, out, accumulate, dt);
     return;
@@ -123,6 +139,12 @@ void lower_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tens
 // img[n] = col2im(W^T (K x col_c) . src[n] (col_c x P)), in blocks of image channels (their
 // columns never overlap in the image, so the blocks run in parallel).
 void lower_input_grad(const Conv& c, const Tensor& src, const Tensor& w, const Tensor& img, DType dt) {
+  if (c.is_depthwise(dt)) {
+    K().depthwise_input_grad[static_cast<int>(dt)](static_cast<const char*>(src.data_ptr()),
+                                                   static_cast<const char*>(w.data_ptr()),
+                                                   static_cast<char*>(img.data_ptr()), c.n, c.mult(), c.depthwise_geom());
+    return;
+  }
   auto gemm = need(K().gemm[static_cast<int>(dt)], "conv2d_backward", dt);
   auto col2im = need(K().col2im[static_cast<int>(dt)], "conv2d_backward", dt);
   const int64_t isz = itemsize(dt), K_ = c.k(), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups;
@@ -156,6 +178,12 @@ void lower_input_grad(const Conv& c, const Tensor& src, const Tensor& w, const T
 // dw (col_c x K) = sum over images and row blocks of src[n] (col_c x Pb) . im2col(img[n])^T.
 // Each thread accumulates its share into a private dw (beta = 1); the shares are added last.
 void lower_weight_grad(const Conv& c, const Tensor& img, const Tensor& src, const Tensor& dw, DType dt) {
+  if (c.is_depthwise(dt)) {
+    K().depthwise_weight_grad[static_cast<int>(dt)](static_cast<const char*>(img.data_ptr()),
+                                                    static_cast<const char*>(src.data_ptr()),
+                                                    static_cast<char*>(dw.data_ptr()), c.n, c.mult(), c.depthwise_geom());
+    return;
+  }
   auto gemm = need(K().gemm[static_cast<int>(dt)], "conv2d_backward", dt);
   auto im2col = need(K().im2col[static_cast<int>(dt)], "conv2d_backward", dt);
   const int64_t isz = itemsize(dt), K_ = c.k(), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups;

@@ -16,6 +16,7 @@ void register_gemm(KernelTable& t);         // cpu/gemm
 void register_random(KernelTable& t);       // cpu/random
 void register_index(KernelTable& t);        // cpu/index: advanced-indexing gather / put
 void register_conv(KernelTable& t);         // cpu/conv: im2col/col2im and convolution helpers
+void register_conv_depthwise(KernelTable& t);  // cpu/conv/depthwise.cpp (called by register_conv)
 void register_pool(KernelTable& t);         // cpu/pool: max / avg / adaptive pooling
 void register_norm(KernelTable& t);         // cpu/norm: batch norm, layer norm, dropout
 void register_loss(KernelTable& t);         // cpu/loss: fused softmax cross-entropy and other losses

@@ -29,6 +29,37 @@ def test_conv2d_finite_differences_and_depthwise():
     check_op(lambda m, x, w: m.nn.functional.conv2d(x, w, padding=1), [rand(3, 6, 6), rand(2, 3, 3, 3)], fd=False)  # unbatched
 
 
+DEPTHWISE = [  # (input shape, weight shape, kwargs): the direct kernels (groups == input channels)
+    ((2, 3, 9, 37), (3, 1, 3, 3), dict(padding=1)),
+    ((2, 3, 9, 37), (6, 1, 3, 3), dict(padding=1)),  # depth multiplier 2
+    ((1, 4, 11, 40), (4, 1, 3, 3), dict(stride=2, padding=1)),
+    ((2, 2, 12, 35), (2, 1, 5, 3), dict(padding=(2, 0), dilation=(1, 2))),
+    ((2, 2, 8, 21), (4, 1, 2, 4), dict(stride=(1, 3), padding=(1, 2))),
+    ((2, 1, 10, 20), (5, 1, 3, 3), dict()),  # one input channel: groups=1 is depthwise too
+    ((1, 3, 4, 5), (3, 1, 5, 5), dict(padding=2)),  # no interior columns at all
+    ((2, 3, 6, 70), (3, 1, 7, 7), dict(padding=3)),
+    ((1, 2, 6, 6), (2, 1, 3, 3), dict(padding=3)),  # padding beyond the window: the scatter gradient
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", DEPTHWISE, ids=[str(c[2]) for c in DEPTHWISE])
+def test_depthwise_conv2d(xs, ws, kw, isa):
+    kw = dict(kw, groups=xs[1])
+    check_op(lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, **kw), [rand(*xs), rand(*ws), rand(ws[0])], fd=False)
+
+
+def test_depthwise_finite_differences_and_transposed():
+    f64 = dict(dtype=np.float64)
+    check_op(lambda m, x, w: m.nn.functional.conv2d(x, w, stride=2, padding=1, groups=2),
+             [rand(1, 2, 5, 6, **f64), rand(4, 1, 3, 3, **f64)])
+    check_op(lambda m, x, w: m.nn.functional.conv2d(x, w, padding=1, groups=2),
+             [rand(1, 2, 5, 6, **f64), rand(2, 1, 3, 3, **f64)])
+    check_op(lambda m, x, w, b: m.nn.functional.conv_transpose2d(x, w, b, stride=2, padding=1, groups=3),
+             [rand(2, 3, 5, 19), rand(3, 2, 3, 3), rand(6)], fd=False)
+    check_op(lambda m, x, w: m.nn.functional.conv_transpose2d(x, w, groups=4, dilation=2),
+             [rand(1, 4, 6, 18), rand(4, 1, 3, 3)], fd=False)
+
+
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2), dict(stride=2, padding=1, output_padding=1), dict(groups=2),
                                 dict(dilation=2, padding=1)])
 def test_conv_transpose2d(kw):

@@ -203,6 +203,7 @@ void register_conv(KernelTable& t) {
     t.col2im[dtype_index<T>] = col2im<T>;
     t.conv2d_forward[dtype_index<T>] = conv_forward<T>;
   });
+  register_conv_depthwise(t);
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS
