@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "cpu/reduce/reduce.h"
 #include "cpu/simd/ctype.h"
@@ -15,6 +16,7 @@ namespace tensorforge::cpu::TF_ISA_NS {
 namespace {
 
 constexpr int64_t kRowBlock = 2048;   // contiguous elements summed linearly before halving
+constexpr int64_t kShortRow = 512;    // rows up to this long are reduced four at a time
 constexpr int64_t kColBlock = 128;    // rows summed linearly (column path) before halving
 constexpr int64_t kTileLanes = 512;   // output columns per task in the column path
 constexpr int64_t kGrain = 32768;     // input elements per parallel task, at least
@@ -32,6 +34,11 @@ inline Vec<L> load_lanes(const In* p) {
     static_assert(Vec<L>::size == 1, "converting loads are one lane wide");
     return Vec<L>(static_cast<L>(*p));
   }
+}
+template <typename L, typename In>
+inline Vec<L> stream_lanes(const In* p) {
+  if constexpr (std::is_same_v<L, In>) return Vec<L>::load_stream(p);
+  else return load_lanes<L>(p);
 }
 template <typename L, typename In>
 inline Vec<L> load_lanes_partial(const In* p, int64_t n) {
@@ -68,6 +75,7 @@ struct SumOp : LaneOp<In, L, Out> {
   static L step(L a, L x, L) { return a + x; }
   static VA vmerge(VA a, VA b) { return a + b; }
   static L merge(L a, L b) { return a + b; }
+  static L vfold(VA a) { return a.reduce_add(); }
   static Out finalize(L a, int64_t, double, L) { return static_cast<Out>(a); }
 };
 
@@ -109,6 +117,10 @@ struct ExtremeOp : LaneOp<T, T, T> {
   }
   static VA vmerge(VA a, VA b) { return vstep(a, b, b); }
   static T merge(T a, T b) { return step(a, b, b); }
+  static T vfold(VA a) {
+    if (any(visnan(a))) return std::numeric_limits<T>::quiet_NaN();
+    return IsMax ? a.reduce_max() : a.reduce_min();
+  }
   static T finalize(T a, int64_t, double, T) { return a; }
 };
 template <typename T> using MaxOp = ExtremeOp<T, true>;
@@ -174,8 +186,15 @@ struct LogSumExpOp : LaneOp<T, T, T> {
   static T step(T a, T x, T c) { return a + std::exp(x - c); }
   static VA vmerge(VA a, VA b) { return a + b; }
   static T merge(T a, T b) { return a + b; }
+  static T vfold(VA a) { return a.reduce_add(); }
   static T finalize(T a, int64_t, double, T c) { return std::isfinite(c) ? c + std::log(a) : c; }
 };
+
+// Whether F has a horizontal in-register fold of its vector accumulator.
+template <typename F, typename = void>
+struct HasVFold : std::false_type {};
+template <typename F>
+struct HasVFold<F, std::void_t<decltype(F::vfold(std::declval<typename F::VA>()))>> : std::true_type {};
 
 // ---- the one reduction driver -------------------------------------------------------------
 template <typename F>
@@ -195,12 +214,18 @@ struct Reducer {
     else return L(0);
   }
 
+  // The lanes of a vector accumulator merged into one: in registers where the op has a
+  // horizontal form (vfold), otherwise through memory, in lane order.
   static A fold(VA v) {
-    A lanes[W];
-    F::extract(v, lanes);
-    A s = lanes[0];
-    for (int64_t k = 1; k < W; ++k) s = F::merge(s, lanes[k]);
-    return s;
+    if constexpr (HasVFold<F>::value) {
+      return F::vfold(v);
+    } else {
+      A lanes[W];
+      F::extract(v, lanes);
+      A s = lanes[0];
+      for (int64_t k = 1; k < W; ++k) s = F::merge(s, lanes[k]);
+      return s;
+    }
   }
 
   // Contiguous p[0, n): halves recursively, four vector accumulators inside a block.
@@ -214,15 +239,37 @@ struct Reducer {
     VA a0 = F::vinit(), a1 = a0, a2 = a0, a3 = a0;
     int64_t i = 0;
     for (; i + 4 * W <= n; i += 4 * W) {
-      a0 = F::vstep(a0, load_lanes<L>(p + i), c);
-      a1 = F::vstep(a1, load_lanes<L>(p + i + W), c);
-      a2 = F::vstep(a2, load_lanes<L>(p + i + 2 * W), c);
-      a3 = F::vstep(a3, load_lanes<L>(p + i + 3 * W), c);
+      a0 = F::vstep(a0, stream_lanes<L>(p + i), c);
+      a1 = F::vstep(a1, stream_lanes<L>(p + i + W), c);
+      a2 = F::vstep(a2, stream_lanes<L>(p + i + 2 * W), c);
+      a3 = F::vstep(a3, stream_lanes<L>(p + i + 3 * W), c);
     }
     for (; i + W <= n; i += W) a0 = F::vstep(a0, load_lanes<L>(p + i), c);
     A s = fold(F::vmerge(F::vmerge(a0, a1), F::vmerge(a2, a3)));
     for (; i < n; ++i) s = F::step(s, static_cast<L>(p[i]), cs);
     return s;
+  }
+
+  // Four short contiguous rows p + k * n (k < 4) side by side, one vector accumulator each:
+  // four independent streams keep more loads in flight than one row at a time.
+  static void rows4(const In* p, int64_t n, const In* center, int64_t o, A* dst) {
+    const V c0(center_at(center, o)), c1(center_at(center, o + 1)), c2(center_at(center, o + 2)),
+        c3(center_at(center, o + 3));
+    VA a0 = F::vinit(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+      a0 = F::vstep(a0, load_lanes<L>(p + i), c0);
+      a1 = F::vstep(a1, load_lanes<L>(p + n + i), c1);
+      a2 = F::vstep(a2, load_lanes<L>(p + 2 * n + i), c2);
+      a3 = F::vstep(a3, load_lanes<L>(p + 3 * n + i), c3);
+    }
+    const VA acc[4] = {a0, a1, a2, a3};
+    for (int64_t k = 0; k < 4; ++k) {
+      const L ck = center_at(center, o + k);
+      A s = fold(acc[k]);
+      for (int64_t j = i; j < n; ++j) s = F::step(s, static_cast<L>(p[k * n + j]), ck);
+      dst[k] = s;
+    }
   }
 
   // `rows` rows (stride `inner`) of columns [0, width) into acc[], halving rows recursively.
@@ -298,6 +345,20 @@ struct Reducer {
     const int64_t outputs = outer * inner;
     int64_t segs = 1;
     if (units < kMinUnits) segs = std::min({kMaxSegments, unit_work / kGrain, kMaxPartials / outputs});
+    if (segs < 2 && inner == 1 && r <= kShortRow && outer >= 4) {
+      // rows in groups of four (a plan fixed by the shape: groups never straddle threads)
+      const int64_t groups = outer / 4;
+      parallel_for(0, groups, std::max<int64_t>(1, kGrain / (4 * r)), [&](int64_t b, int64_t e) {
+        A buf[4];
+        for (int64_t q = b; q < e; ++q) {
+          rows4(in + q * 4 * r, r, center, q * 4, buf);
+          for (int64_t k = 0; k < 4; ++k) out[q * 4 + k] = F::finalize(buf[k], r, param, center_at(center, q * 4 + k));
+        }
+      });
+      for (int64_t o = groups * 4; o < outer; ++o)
+        out[o] = F::finalize(row(in + o * r, r, center_at(center, o)), r, param, center_at(center, o));
+      return;
+    }
     if (segs < 2) {
       parallel_for(0, units, std::max<int64_t>(1, kGrain / unit_work), [&](int64_t b, int64_t e) {
         A buf[kTileLanes];
