@@ -29,6 +29,30 @@ def test_reductions(op, dim, keepdim, isa):
     check_op(fn, [x], rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("shape", [(7, 100), (9, 512), (5, 513), (4, 3000), (1024, 33)])
+@pytest.mark.parametrize("op", ["sum", "mean", "amax", "amin", "logsumexp", "var", "std"])
+def test_row_reductions_long_and_grouped(op, shape, isa):
+    # rows reduced four at a time (with a ragged last group), long rows split into blocks
+    x = rand(*shape)
+    x[1, 3] = np.float32(50.0)  # a dominant element for amax/logsumexp
+    check_op(lambda m, t: getattr(m, op)(t, -1), [x], rtol=1e-4, atol=1e-4, fd=False)
+
+
+def test_row_reductions_nan_and_inf():
+    x = rand(6, 40)
+    x[1, 7] = np.nan
+    x[2, 5] = np.inf
+    x[3, :] = -np.inf
+    for op in ("sum", "amax", "amin", "logsumexp", "mean"):
+        out = getattr(tf, op)(tf.tensor(x), -1).numpy()
+        if torch is not None:
+            ref = getattr(torch, op)(torch.tensor(x), -1).numpy()
+        else:
+            ref = {"sum": np.sum, "amax": np.max, "amin": np.min, "mean": np.mean,
+                   "logsumexp": lambda a, axis: np.logaddexp.reduce(a, axis=axis)}[op](x, axis=-1)
+        np.testing.assert_allclose(out, ref, rtol=1e-5, equal_nan=True)
+
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_max_min_with_indices(op, dim, isa):
