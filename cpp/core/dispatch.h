@@ -207,7 +207,9 @@ struct ImageGeom {
 using ImageRemapKernel = void (*)(const char* x, char* out, const ImageGeom& g, const int64_t* rows,
                                   const int64_t* cols, const double* fill);
 // Per-image affine warp: matrices (6 per image) map output pixel (j, i) to source coordinates
-// (m0 j + m1 i + m2, m3 j + m4 i + m5), sampled nearest (round half even) or bilinear.
+// (m0 j + m1 i + m2, m3 j + m4 i + m5), sampled nearest (round half even) or bilinear. fill may be
+// null: outside taps read 0; else nearest reads fill outside and bilinear blends as torchvision,
+// m * S + (1 - m) * fill with m the weight of the inside taps.
 using ImageAffineKernel = void (*)(const char* x, char* out, const ImageGeom& g, const double* matrices,
                                    const double* fill, bool bilinear);
 

@@ -98,13 +98,13 @@ Tensor warp(const Batch& b, const Tensor& m, int64_t out_h, int64_t out_w, const
   const bool bilinear = interpolation_is_bilinear(interpolation, op);
   if (!is_floating(b.x.dtype())) fail<DTypeError>(op, "expected floating images, got ", dtype_name(b.x.dtype()));
   if (out_h <= 0 || out_w <= 0) fail<ValueError>(op, "output size must be positive, got (", out_h, ", ", out_w, ")");
-  const std::vector<double> f = channel_fill(std::move(fill), b.c, op);
+  const std::vector<double> f = fill.empty() ? fill : channel_fill(std::move(fill), b.c, op);
   Tensor out = Tensor::empty({b.n, b.c, out_h, out_w}, b.x.dtype());
   const kernels::ImageGeom g{b.n, b.c, b.h, b.w, out_h, out_w};
   if (out.numel() > 0)
     need(K().image_affine[static_cast<int>(b.x.dtype())], op, b.x.dtype())(
-        static_cast<const char*>(b.x.data_ptr()), static_cast<char*>(out.data_ptr()), g, m.data<double>(), f.data(),
-        bilinear);
+        static_cast<const char*>(b.x.data_ptr()), static_cast<char*>(out.data_ptr()), g, m.data<double>(),
+        f.empty() ? nullptr : f.data(), bilinear);
   return finish(out, b);
 }
 

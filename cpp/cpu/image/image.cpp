@@ -93,25 +93,28 @@ inline void sample_nearest(const T* img, T* o, const ImageGeom& g, int64_t plane
                            const T* fill) {
   const double rx = std::nearbyint(sx), ry = std::nearbyint(sy);
   if (!(rx >= 0 && ry >= 0 && rx < static_cast<double>(g.width) && ry < static_cast<double>(g.height))) {
-    for (int64_t c = 0; c < g.channels; ++c) o[c * opl] = fill[c];
+    for (int64_t c = 0; c < g.channels; ++c) o[c * opl] = fill ? fill[c] : T(0);
     return;
   }
   const int64_t at = static_cast<int64_t>(ry) * g.width + static_cast<int64_t>(rx);
   for (int64_t c = 0; c < g.channels; ++c) o[c * opl] = img[c * plane + at];
 }
 
+// Bilinear: S = sum of the weights times the taps inside the image. With a fill, the result
+// blends toward it by the weight m of the taps inside, m * S + (1 - m) * fill, as torchvision
+// does (it samples a ones-channel to get m); without one it is S (zeros padding).
 template <typename T>
 inline void sample_bilinear(const T* img, T* o, const ImageGeom& g, int64_t plane, int64_t opl, double sx, double sy,
                             const T* fill) {
   const double w = static_cast<double>(g.width), h = static_cast<double>(g.height);
   if (!(sx > -1.0 && sy > -1.0 && sx < w && sy < h)) {  // no tap inside (or NaN)
-    for (int64_t c = 0; c < g.channels; ++c) o[c * opl] = fill[c];
+    for (int64_t c = 0; c < g.channels; ++c) o[c * opl] = fill ? fill[c] : T(0);
     return;
   }
   const double fx = std::floor(sx), fy = std::floor(sy);
   const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy);
   const T ax = static_cast<T>(sx - fx), ay = static_cast<T>(sy - fy);
-  const T w00 = (T(1) - ax) * (T(1) - ay), w01 = ax * (T(1) - ay), w10 = (T(1) - ax) * ay, w11 = ax * ay;
+  T w00 = (T(1) - ax) * (T(1) - ay), w01 = ax * (T(1) - ay), w10 = (T(1) - ax) * ay, w11 = ax * ay;
   if (x0 >= 0 && y0 >= 0 && x0 + 1 < g.width && y0 + 1 < g.height) {
     const int64_t at = y0 * g.width + x0;
     for (int64_t c = 0; c < g.channels; ++c) {
@@ -122,13 +125,20 @@ inline void sample_bilinear(const T* img, T* o, const ImageGeom& g, int64_t plan
   }
   // x0 <= W - 1 and y0 <= H - 1 here; only the low side and the +1 taps can fall outside.
   const bool left = x0 >= 0, right = x0 + 1 < g.width, top = y0 >= 0, bottom = y0 + 1 < g.height;
+  if (!(top && left)) w00 = T(0);
+  if (!(top && right)) w01 = T(0);
+  if (!(bottom && left)) w10 = T(0);
+  if (!(bottom && right)) w11 = T(0);
+  const T inside = w00 + w01 + w10 + w11;
   const int64_t at = y0 * g.width + x0;
   for (int64_t c = 0; c < g.channels; ++c) {
     const T* p = img + c * plane + at;
-    const T f = fill[c];
-    const T v00 = top && left ? p[0] : f, v01 = top && right ? p[1] : f;
-    const T v10 = bottom && left ? p[g.width] : f, v11 = bottom && right ? p[g.width + 1] : f;
-    o[c * opl] = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11;
+    T v = T(0);
+    if (w00 != T(0)) v += w00 * p[0];
+    if (w01 != T(0)) v += w01 * p[1];
+    if (w10 != T(0)) v += w10 * p[g.width];
+    if (w11 != T(0)) v += w11 * p[g.width + 1];
+    o[c * opl] = fill ? inside * v + (T(1) - inside) * fill[c] : v;
   }
 }
 
@@ -140,8 +150,9 @@ void image_affine(const char* x_, char* out_, const ImageGeom& g, const double* 
   const T* x = reinterpret_cast<const T*>(x_);
   T* out = reinterpret_cast<T*>(out_);
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
-  std::vector<T> fill(static_cast<size_t>(g.channels));
-  for (int64_t c = 0; c < g.channels; ++c) fill[c] = static_cast<T>(fill_[c]);
+  std::vector<T> fill_values;
+  if (fill_) fill_values.assign(fill_, fill_ + g.channels);
+  const T* fill = fill_ ? fill_values.data() : nullptr;
   parallel_for(0, g.images, task_grain(opl * g.channels), [&](int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; ++n) {
       const double* m = matrices + 6 * n;
@@ -153,11 +164,11 @@ void image_affine(const char* x_, char* out_, const ImageGeom& g, const double* 
         if (bilinear)
           for (int64_t j = 0; j < g.out_w; ++j)
             sample_bilinear(img, row + j, g, plane, opl, m[0] * static_cast<double>(j) + bx,
-                            m[3] * static_cast<double>(j) + by, fill.data());
+                            m[3] * static_cast<double>(j) + by, fill);
         else
           for (int64_t j = 0; j < g.out_w; ++j)
             sample_nearest(img, row + j, g, plane, opl, m[0] * static_cast<double>(j) + bx,
-                           m[3] * static_cast<double>(j) + by, fill.data());
+                           m[3] * static_cast<double>(j) + by, fill);
       }
     }
   });

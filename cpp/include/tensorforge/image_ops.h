@@ -34,9 +34,11 @@ Tensor crop_images(const Tensor& images, const Tensor& top, const Tensor& left, 
 /// Warps each image by its own affine map. matrices [N, 2, 3] (any floating dtype; used in
 /// float64) map an output pixel (x = column, y = row, 1) to the source pixel coordinates it
 /// samples: src_x = m00 x + m01 y + m02, src_y = m10 x + m11 y + m12. interpolation "nearest"
-/// (rounds half to even, as grid_sample does) or "bilinear"; taps outside the image read fill
-/// (one value or one per channel), which equals torchvision's fill for either mode. Output
-/// [N, C, out_h, out_w] (out_h, out_w >= 1). float32 / float64 images (DTypeError otherwise).
+/// (rounds half to even, as grid_sample does) or "bilinear". fill (one value or one per channel)
+/// as torchvision applies it: empty = zeros padding (grid_sample's); otherwise a nearest pixel
+/// from outside takes fill, and a bilinear one is m * S + (1 - m) * fill, where S sums the
+/// weighted taps inside the image and m their weights. Output [N, C, out_h, out_w]
+/// (out_h, out_w >= 1). float32 / float64 images (DTypeError otherwise).
 Tensor affine_images(const Tensor& images, const Tensor& matrices, int64_t out_h, int64_t out_w,
                      const std::string& interpolation, std::vector<double> fill);
 

@@ -43,7 +43,7 @@ def _bad(arr, n, op, what):
 
 def _fill(fill, op: str) -> list:
     if fill is None:
-        return [0.0]
+        return []
     if isinstance(fill, (int, float, np.number)):
         return [float(fill)]
     try:
@@ -119,13 +119,16 @@ def _interpolation(mode) -> str:
 
 
 def rotate(images: Tensor, angle, interpolation: str = "nearest", center: Sequence[float] | None = None,
-           fill=0) -> Tensor:
+           fill=None) -> Tensor:
     """Rotates image n by ``angle[n]`` degrees counter-clockwise about ``center`` (x, y), the
     image centre by default, keeping the size (torchvision's ``rotate`` with expand=False).
 
     Args:
-        interpolation: ``nearest`` or ``bilinear``. fill: for pixels from outside the image, a
-            number or one per channel.
+        interpolation: ``nearest`` or ``bilinear``.
+        fill: a number or one per channel, blended in as torchvision does: a nearest pixel from
+            outside the image takes it; a bilinear one is ``m * S + (1 - m) * fill``, where ``S``
+            sums the weighted taps inside the image and ``m`` their weights. ``None``: zeros
+            padding, ``S`` alone (torchvision's ``rotate`` default).
     """
     x = _images(images, "rotate_images")
     a = _per_image(angle, _count(x), np.float64, "rotate_images", "angle")
@@ -134,10 +137,10 @@ def rotate(images: Tensor, angle, interpolation: str = "nearest", center: Sequen
 
 
 def affine(images: Tensor, matrices, size: Sequence[int] | None = None, interpolation: str = "bilinear",
-           fill=0) -> Tensor:
+           fill=None) -> Tensor:
     """Warps each image by its own 2x3 matrix mapping output pixel (x, y, 1) to the source pixel
     it samples (``matrices``: ``(N, 2, 3)``, or ``(2, 3)`` for all); ``size`` = (out_h, out_w),
-    default the input's."""
+    default the input's; ``fill`` as in ``rotate``."""
     x = _images(images, "affine_images")
     m = matrices.detach().numpy() if isinstance(matrices, Tensor) else np.asarray(matrices, dtype=np.float64)
     n = _count(x)

@@ -21,7 +21,7 @@ def _unit(a: np.ndarray) -> np.ndarray:
     return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
 
 
-def save_overlay(image, attribution, path, alpha: float = 0.5, cmap: str = "jet", title: str | None = None,
+def save_overlay(image, attribution, path, alpha: float = 0.7, cmap: str = "jet", title: str | None = None,
                  size: float = 3.0) -> str:
     """Writes a PNG of ``attribution`` as a heat map over the greyscale ``image``.
 
@@ -29,7 +29,8 @@ def save_overlay(image, attribution, path, alpha: float = 0.5, cmap: str = "jet"
         image: ``(H, W)`` or ``(C, H, W)`` (channels averaged to grey), a tensor or array.
         attribution: ``(H, W)`` or ``(C, H, W)`` (the maximum of ``|a|`` over channels), e.g. one
             row of ``saliency`` or ``integrated_gradients``; scaled to [0, 1] by its maximum.
-        path: the PNG file (parent folders are created). alpha: heat-map opacity in [0, 1].
+        path: the PNG file (parent folders are created). alpha: the heat map's opacity at the
+            strongest attribution, in [0, 1] (weaker ones fade out proportionally).
         cmap: a matplotlib colour map. title: optional caption. size: inches per side.
 
     Returns:
@@ -48,6 +49,7 @@ def save_overlay(image, attribution, path, alpha: float = 0.5, cmap: str = "jet"
     if img.shape != att.shape:
         raise ValueError(f"[save_overlay] image {list(img.shape)} and attribution {list(att.shape)} differ in size")
     try:
+        from matplotlib import colormaps
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as e:  # pragma: no cover - depends on the environment
@@ -58,7 +60,9 @@ def save_overlay(image, attribution, path, alpha: float = 0.5, cmap: str = "jet"
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.0, 0.0, 1.0, 0.9 if title else 1.0))
     ax.imshow(_unit(img), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.imshow(heat, cmap=cmap, vmin=0.0, vmax=1.0, alpha=alpha, interpolation="nearest")
+    rgba = colormaps[cmap](heat)
+    rgba[..., 3] = alpha * np.sqrt(heat)  # weak attributions fade out, so the image shows through
+    ax.imshow(rgba, interpolation="nearest")
     ax.set_axis_off()
     if title:
         fig.suptitle(title, fontsize=9)
