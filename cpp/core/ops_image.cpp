@@ -133,7 +133,8 @@ Tensor crop_images(const Tensor& images, const Tensor& top, const Tensor& left, 
   if (padding.size() != 4)
     fail<ValueError>(op, "padding must have 4 values (left, top, right, bottom), got ", shape_str(padding));
   const int64_t pl = padding[0], pt = padding[1], pr = padding[2], pb = padding[3];
-  if (pl < 0 || pt < 0 || pr < 0 || pb < 0) fail<ValueError>(op, "padding must be non-negative, got ", shape_str(padding));
+  if (pl < 0 || pt < 0 || pr < 0 || pb < 0)
+    fail<ValueError>(op, "padding must be non-negative, got ", shape_str(padding));
   if (mode == PadMode::Reflect && (std::max(pl, pr) >= b.w || std::max(pt, pb) >= b.h))
     fail<ValueError>(op, "reflect padding ", shape_str(padding), " must be smaller than the image size (", b.h, ", ",
                      b.w, ")");

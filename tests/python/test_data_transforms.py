@@ -233,6 +233,18 @@ def test_random_crop_windows_and_reproducibility():
         RandomCrop(10)(x)
 
 
+def test_strided_and_grad_inputs():
+    a = _images(3, 4, 6, 5)
+    x = tf.from_numpy(a).permute(0, 1, 3, 2)  # a non-contiguous (3, 4, 5, 6) view
+    ref = a.transpose(0, 1, 3, 2)
+    np.testing.assert_array_equal(DF.hflip(x).numpy(), np.flip(ref, -1))
+    np.testing.assert_array_equal(DF.crop(x, 1, 2, 3, 3).numpy(), ref[:, :, 1:4, 2:5])
+    np.testing.assert_array_equal(DF.rotate(x[:, :, :5, :5], 180).numpy(), np.rot90(ref[:, :, :5, :5], 2, (-2, -1)))
+    out = RandomVerticalFlip(1.0)(tf.from_numpy(a).requires_grad_(True))
+    assert not out.requires_grad  # augmentation is data-side: no graph
+    np.testing.assert_array_equal(out.numpy(), np.flip(a, -2))
+
+
 # ---- composition, datasets, errors ----
 
 def test_compose_and_transform_dataset():
@@ -254,7 +266,8 @@ def test_compose_and_transform_dataset():
 @pytest.mark.parametrize("shape", [(4, 4), (2, 1, 3, 4, 4), (4,)])
 def test_transforms_reject_wrong_rank(transform, shape):
     name = type(transform).__name__
-    with pytest.raises(ValueError, match=rf"{name} expects a \(C, H, W\) image .*shape \[{', '.join(map(str, shape))}\]"):
+    shown = ", ".join(map(str, shape))
+    with pytest.raises(ValueError, match=rf"{name} expects a \(C, H, W\) image .*shape \[{shown}\]"):
         transform(tf.zeros(*shape))
     with pytest.raises(TypeError, match=name):
         transform(np.zeros((1, 4, 4)))
@@ -270,6 +283,10 @@ def test_kernel_argument_errors():
         DF.crop(x, [0, 2], 0, 3, 3)
     with pytest.raises(ValueError, match="unknown padding mode"):
         DF.crop(x, 0, 0, 2, 2, padding_mode="wrap")
+    with pytest.raises(ValueError, match="padding must be non-negative"):
+        DF.crop(x, 0, 0, 2, 2, padding=(1, -1))
+    with pytest.raises(TypeError, match="top must be bool or integer"):
+        tf._C.crop_images(x._c, tf.zeros(2)._c, tf.zeros(2, dtype=tf.int64)._c, 2, 2, [0] * 4, "constant", [])
     with pytest.raises(ValueError, match="reflect padding"):
         DF.crop(x, 0, 0, 2, 2, padding=4, padding_mode="reflect")
     with pytest.raises(ValueError, match=r"fill must have 1 value or one per channel \(1\), got 3"):

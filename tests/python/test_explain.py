@@ -45,7 +45,9 @@ def test_saliency_matches_finite_differences_and_reduces_channels():
             up, down = xs.copy(), xs.copy()
             up[:, i] += eps
             down[:, i] -= eps
-            fd = (model(tf.tensor(up, dtype=tf.float32)).numpy()[:, 1] - model(tf.tensor(down, dtype=tf.float32)).numpy()[:, 1]) / (2 * eps)
+            f_up = model(tf.tensor(up, dtype=tf.float32)).numpy()[:, 1]
+            f_down = model(tf.tensor(down, dtype=tf.float32)).numpy()[:, 1]
+            fd = (f_up - f_down) / (2 * eps)
             np.testing.assert_allclose(g[:, i], fd, rtol=2e-2, atol=2e-4)
     # images: (N, C, H, W) -> (N, H, W), the max of |grad| over channels
     lin = nn.Sequential(nn.Flatten(), nn.Linear(2 * 3 * 3, 5))

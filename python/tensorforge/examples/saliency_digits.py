@@ -1,6 +1,6 @@
 """Explaining the digits CNN: saliency maps and integrated gradients, with a deletion test.
 
-    python -m tensorforge.examples.saliency_digits [--epochs 20] [--weights digits_cnn.safetensors]
+    python -m tensorforge.examples.saliency_digits [--epochs 30] [--weights digits_cnn.safetensors]
                                                    [--out-dir saliency_digits] [--quick]
 
 Trains the CNN of ``tensorforge.examples.digits`` briefly (or loads its saved weights), writes
@@ -53,7 +53,7 @@ def erase(x: np.ndarray, order: np.ndarray, k: int) -> np.ndarray:
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--weights", default=None, help="load the digits example's weights instead of training")
     p.add_argument("--out-dir", default="saliency_digits")
     p.add_argument("--examples", type=int, default=4, help="test digits to draw")
@@ -116,8 +116,9 @@ def main(argv=None) -> dict:
     ink_order = np.argsort(np.where(inked, rng.random((n, 64)), 2.0), axis=1)  # inked pixels first, random order
     base = probabilities(model, xn, target)
     drops = {}
-    for name, order in (("integrated gradients", np.argsort(-ig_all, axis=1)), ("saliency", np.argsort(-sal_all, axis=1)),
-                        ("random pixels", random_order), ("random inked pixels", ink_order)):
+    orders = {"integrated gradients": np.argsort(-ig_all, axis=1), "saliency": np.argsort(-sal_all, axis=1),
+              "random pixels": random_order, "random inked pixels": ink_order}
+    for name, order in orders.items():
         drops[name] = float((base - probabilities(model, erase(xn, order, args.k), target)).mean())
     print(f"deletion test on {n} test digits (attributions in {attr_time:.1f}s): mean drop of the predicted class's "
           f"probability (from {base.mean():.3f}) after erasing {args.k} of 64 pixels")
