@@ -34,11 +34,10 @@ def _per_image(value, n: int, dtype, op: str, what: str) -> Tensor:
         arr = np.asarray(value)
     if arr.ndim == 0:
         arr = np.full(n, arr.item())
-    return from_numpy(np.ascontiguousarray(arr, dtype=dtype)) if arr.ndim == 1 else _bad(arr, n, op, what)
-
-
-def _bad(arr, n, op, what):
-    raise ValueError(f"[{op}] {what} must be a scalar or hold one value per image ({n}), got shape {list(arr.shape)}")
+    if arr.ndim != 1:
+        raise ValueError(f"[{op}] {what} must be a scalar or hold one value per image ({n}), got shape "
+                         f"{list(arr.shape)}")
+    return from_numpy(np.ascontiguousarray(arr, dtype=dtype))
 
 
 def _fill(fill, op: str) -> list:
