@@ -207,6 +207,23 @@ using PointwiseLossBackwardKernel = void (*)(const char* grad, int64_t grad_stri
                                              const char* target, char* grad_input, char* grad_target,
                                              const PointwiseLossGeom& g);
 
+// ---- image (cpu/image) ----
+// A batch of images [images, channels, height, width] resampled into [images, channels, out_h,
+// out_w], each image with its own parameters; fill[c] (channels values) is read outside the image.
+struct ImageGeom {
+  int64_t images, channels, height, width, out_h, out_w;
+};
+// Separable per-image remap (flips, crops with padding): out[n][c][i][j] =
+// x[n][c][rows[n * out_h + i]][cols[n * out_w + j]], or fill[c] where either index is -1.
+using ImageRemapKernel = void (*)(const char* x, char* out, const ImageGeom& g, const int64_t* rows,
+                                  const int64_t* cols, const double* fill);
+// Per-image affine warp: matrices (6 per image) map output pixel (j, i) to source coordinates
+// (m0 j + m1 i + m2, m3 j + m4 i + m5), sampled nearest (round half even) or bilinear. fill may be
+// null: outside taps read 0; else nearest reads fill outside and bilinear blends as torchvision,
+// m * S + (1 - m) * fill with m the weight of the inside taps.
+using ImageAffineKernel = void (*)(const char* x, char* out, const ImageGeom& g, const double* matrices,
+                                   const double* fill, bool bilinear);
+
 struct KernelTable {
   const char* isa = "none";
   UnaryLoop unary[static_cast<int>(UnaryOp::Count)][kNumDTypes] = {};
@@ -260,6 +277,9 @@ struct KernelTable {
   AdamKernel adam[kNumDTypes] = {};
   RmspropKernel rmsprop[kNumDTypes] = {};
   AdagradKernel adagrad[kNumDTypes] = {};
+  // ---- image (cpu/image) ----
+  ImageRemapKernel image_remap[kNumDTypes] = {};
+  ImageAffineKernel image_affine[kNumDTypes] = {};
 };
 
 /// The active table (chosen once from CPUID; see set_isa).

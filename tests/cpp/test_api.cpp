@@ -84,6 +84,15 @@ int main() {
   tf::Tensor z = tf::zeros({3, 4});
   tf::fill_(tf::select(z, 0, 1), 7.0);
   check(at(z, 4) == 7.f && at(z, 3) == 0.f, "select view writes through");
+  // image ops: a 90-degree turn of [[0, 1, 2], [3, 4, 5], [6, 7, 8]] is [[2, 5, 8], [1, 4, 7], [0, 3, 6]]
+  tf::Tensor img = tf::view(tf::arange(0, 9, 1, tf::DType::Float32), {1, 3, 3});
+  tf::Tensor turned = tf::rotate_images(img, tf::full({1}, 90.0, tf::DType::Float64), "bilinear", {});
+  check(at(turned, 0) == 2.f && at(turned, 1) == 5.f && at(turned, 3) == 1.f && at(turned, 8) == 6.f,
+        "rotate_images by 90 degrees");
+  tf::Tensor flipped = tf::flip_images(img, tf::ones({1}, tf::DType::Bool), tf::zeros({1}, tf::DType::Bool));
+  check(at(flipped, 0) == 2.f && at(flipped, 2) == 0.f, "flip_images left-right");
+  expect_throw<tf::ShapeError>([] { tf::flip_images(tf::ones({3, 3}), tf::ones({1}), tf::ones({1})); }, "image rank",
+                               "[flip_images]");
   // errors name the op
   expect_throw<tf::ShapeError>([] { tf::matmul(tf::ones({2, 3}), tf::ones({4, 5})); }, "matmul shapes", "[matmul]");
   expect_throw<tf::ShapeError>([] { tf::add(tf::ones({2, 3}), tf::ones({4})); }, "broadcast", "[add]");

@@ -4,6 +4,7 @@
 #include "tensorforge/device.h"
 #include "tensorforge/dtype.h"
 #include "tensorforge/error.h"
+#include "tensorforge/image_ops.h"
 #include "tensorforge/nn_ops.h"
 #include "tensorforge/op_kinds.h"
 #include "tensorforge/ops.h"
