@@ -648,3 +648,92 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     n1 = O.clamp(O.norm(x1, 2, dim, keepdim=True), min=eps)
     n2 = O.clamp(O.norm(x2, 2, dim, keepdim=True), min=eps)
     return O.sum(O.mul(O.div(x1, n1), O.div(x2, n2)), dim)
+
+
+# ---- attention (fused scaled dot-product attention; multi-head attention) ----
+def _check_dropout(p: float, op: str) -> float:
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"[{op}] dropout probability has to be between 0 and 1, but got {p}")
+    return p
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(query key^T * scale + mask) value, in one fused C++ kernel each way.
+
+    The forward is tiled flash-style (online softmax over blocks of keys) and saves only the
+    output and each row's logsumexp; the backward recomputes the scores block by block, so the
+    (L, S) attention matrix is never materialised. With ``dropout_p > 0`` the weights are
+    materialised and dropped out (the composite math path, as PyTorch's CPU math backend).
+
+    Args:
+        attn_mask: bool (True = the key takes part) or floating (added to the scores),
+            broadcastable to (..., L, S). Not allowed together with ``is_causal``.
+        is_causal: query i sees keys j <= i (top-left aligned causal mask).
+        scale: defaults to 1 / sqrt(E).
+        enable_gqa: key / value may have fewer heads (dim -3) than the query; each serves a
+            group of consecutive query heads.
+
+    Shape:
+        query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev); the batch dims
+        broadcast. Rows that see no key give zeros (as PyTorch).
+
+    Example:
+        >>> out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    """
+    dropout_p = _check_dropout(dropout_p, "scaled_dot_product_attention")
+    if dropout_p > 0.0:
+        return _sdpa_math(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+    sc = None if scale is None else float(scale)
+    out_c, lse = _C.scaled_dot_product_attention(query._c, key._c, value._c, _opt_c(attn_mask), bool(is_causal), sc,
+                                                 bool(enable_gqa))
+    out = _wrap(out_c)
+    if _needs(query, key, value, attn_mask):
+        record(out, R.scaled_dot_product_attention, (query, key, value, attn_mask), (query, key, value, attn_mask),
+               (lse, bool(is_causal), sc, bool(enable_gqa)), save_output=True)
+    return out
+
+
+def _repeat_heads(x: Tensor, heads: int) -> Tensor:
+    """x (..., H, S, D) with each head repeated heads // H times in place (repeat_interleave)."""
+    h = x.shape[-3]
+    if h == heads:
+        return x
+    if h == 0 or heads % h:
+        raise RuntimeError(f"[scaled_dot_product_attention] number of heads in key/value ({h}) must divide the "
+                           f"number of heads in query ({heads})")
+    shape = list(x.shape)
+    grouped = O.expand(O.unsqueeze(x, -3), shape[:-2] + [heads // h] + shape[-2:])
+    return O.reshape(grouped, shape[:-3] + [heads] + shape[-2:])
+
+
+def _sdpa_math(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+               is_causal: bool = False, scale: float | None = None, enable_gqa: bool = False) -> Tensor:
+    """Attention from basic ops (matmul, softmax, dropout, matmul): the path taken for dropout
+    and the reference the fused kernel is tested against. Materialises the (L, S) weights."""
+    from ..tensor import arange
+
+    L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    factor = (1.0 / math.sqrt(E) if E else 1.0) if scale is None else float(scale)
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("[scaled_dot_product_attention] explicit attn_mask should not be set when "
+                               "is_causal=True")
+        attn_mask = O.le(O.unsqueeze(arange(S), 0), O.unsqueeze(arange(L), 1))
+    if enable_gqa and min(query.ndim, key.ndim, value.ndim) >= 3:
+        key, value = _repeat_heads(key, query.shape[-3]), _repeat_heads(value, query.shape[-3])
+    scores = O.mul(O.matmul(query, O.transpose(key, -2, -1)), factor)
+    if attn_mask is not None:
+        if attn_mask.dtype.name == "bool":
+            scores = O.masked_fill(scores, O.logical_not(attn_mask), float("-inf"))
+        else:
+            scores = O.add(scores, attn_mask)
+    weights = O.softmax(scores, -1)
+    # A row that sees no key gives zeros, not NaN (PyTorch's safe softmax).
+    hidden = O.all(O.eq(scores, float("-inf")), -1, keepdim=True)
+    weights = O.where(hidden, 0.0, weights)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return O.matmul(weights, value)
