@@ -213,6 +213,7 @@ struct SdpaGeom {
   int64_t q_rs, k_rs, v_rs, mask_rs, o_rs, go_rs;
   double scale;
   bool causal;
+  int64_t grad_heads;
 };
 // Flash-style forward: out rows (at o_off / o_rs) = softmax(Q K^T * scale + mask) V, computed
 // block by block with an online softmax; lse [units, L] gets each row's logsumexp (+inf for a
@@ -220,7 +221,8 @@ struct SdpaGeom {
 using SdpaForwardKernel = void (*)(const char* q, const char* k, const char* v, const char* mask, char* out,
                                    char* lse, const SdpaGeom& g);
 // Tiled backward from the saved output and logsumexp: writes grad_q [units, L, E], grad_k
-// [units, S, E], grad_v [units, S, Ev] and (when not null) grad_mask [units, L, S], contiguous.
+// [units, S, E] and grad_v [units, S, Ev], each laid out [units / grad_heads, rows, grad_heads,
+// dim] (grad_heads = 1: contiguous per unit), and (when not null) grad_mask [units, L, S].
 using SdpaBackwardKernel = void (*)(const char* grad_out, const char* q, const char* k, const char* v,
                                     const char* mask, const char* out, const char* lse, char* grad_q, char* grad_k,
                                     char* grad_v, char* grad_mask, const SdpaGeom& g);

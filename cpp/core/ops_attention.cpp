@@ -188,10 +188,24 @@ kernels::SdpaGeom geometry(const Plan& p, bool is_causal) {
   g.mask_rs = p.mask_rs;
   g.scale = p.scale;
   g.causal = is_causal;
+  g.grad_heads = p.batch.empty() ? 1 : p.batch.back();
   return g;
 }
 
 char* data(const Tensor& t) { return t.defined() ? static_cast<char*>(t.data_ptr()) : nullptr; }
+
+// An uninitialised [*batch, rows, dim] tensor whose memory is laid out [*batch[:-1], rows, heads,
+// dim] (heads = batch[-1]): a head-merging transpose of it is contiguous.
+Tensor heads_inner(const Shape& batch, int64_t rows, int64_t dim, DType dt) {
+  const int64_t nb = static_cast<int64_t>(batch.size());
+  if (nb == 0) return Tensor::empty({rows, dim}, dt);
+  Shape ms(batch.begin(), batch.end() - 1);
+  ms.insert(ms.end(), {rows, batch.back(), dim});
+  std::vector<int64_t> perm;
+  for (int64_t d = 0; d < nb - 1; ++d) perm.push_back(d);
+  perm.insert(perm.end(), {nb, nb - 1, nb + 1});
+  return permute(Tensor::empty(ms, dt), perm);
+}
 
 Shape with_tail(const Shape& batch, std::initializer_list<int64_t> tail) {
   Shape s = batch;
@@ -208,27 +222,10 @@ std::pair<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, cons
   auto fn = need(K().sdpa_forward[static_cast<int>(p.dt)], kOp, p.dt);
   // Output rows laid out [*outer, L, heads, Ev] (as PyTorch's CPU kernel does), so that merging
   // the heads back into the embedding after a transpose costs no copy.
-  const int64_t nb = static_cast<int64_t>(p.batch.size());
-  const int64_t heads = nb ? p.batch.back() : 1;
-  Tensor out;
+  const int64_t heads = p.batch.empty() ? 1 : p.batch.back();
+  Tensor out = heads_inner(p.batch, p.L, p.Ev, p.dt);
   std::vector<int64_t> o_off(static_cast<size_t>(p.units));
-  if (nb == 0) {
-    out = Tensor::empty({p.L, p.Ev}, p.dt);
-    o_off[0] = 0;
-  } else {
-    Shape ms(p.batch.begin(), p.batch.end() - 1);
-    ms.push_back(p.L);
-    ms.push_back(heads);
-    ms.push_back(p.Ev);
-    Tensor raw = Tensor::empty(ms, p.dt);
-    std::vector<int64_t> perm;
-    for (int64_t d = 0; d < nb - 1; ++d) perm.push_back(d);
-    perm.push_back(nb);
-    perm.push_back(nb - 1);
-    perm.push_back(nb + 1);
-    out = permute(raw, perm);
-    for (int64_t u = 0; u < p.units; ++u) o_off[u] = (u / heads) * p.L * heads * p.Ev + (u % heads) * p.Ev;
-  }
+  for (int64_t u = 0; u < p.units; ++u) o_off[u] = (u / heads) * p.L * heads * p.Ev + (u % heads) * p.Ev;
   Tensor lse = Tensor::empty(with_tail(p.batch, {p.L}), p.dt);
   kernels::SdpaGeom g = geometry(p, is_causal);
   g.o_off = o_off.data();
@@ -259,9 +256,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> scaled_dot_product_attention_backward
   const std::vector<int64_t> go_off = unit_offsets(go, static_cast<int64_t>(p.batch.size()), p.batch, 1);
   const std::vector<int64_t> o_off = unit_offsets(o, static_cast<int64_t>(p.batch.size()), p.batch, 1);
   const bool mask_grad = need_mask && p.float_mask;
-  Tensor gq = Tensor::empty(with_tail(p.batch, {p.L, p.E}), p.dt);
-  Tensor gk = Tensor::empty(with_tail(p.batch, {p.S, p.E}), p.dt);
-  Tensor gv = Tensor::empty(with_tail(p.batch, {p.S, p.Ev}), p.dt);
+  Tensor gq = heads_inner(p.batch, p.L, p.E, p.dt);
+  Tensor gk = heads_inner(p.batch, p.S, p.E, p.dt);
+  Tensor gv = heads_inner(p.batch, p.S, p.Ev, p.dt);
   Tensor gm = mask_grad ? Tensor::empty(with_tail(p.batch, {p.L, p.S}), p.dt) : Tensor();
   kernels::SdpaGeom g = geometry(p, is_causal);
   g.o_off = o_off.data();

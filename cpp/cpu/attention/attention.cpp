@@ -259,7 +259,16 @@ void sdpa_backward_kernel(const char* go_, const char* q_, const char* k_, const
   const T scale = static_cast<T>(g.scale);
   const int64_t kt_stride = E * NR, kp_stride = S * NR, vt_stride = Ev * NR, qp_stride = L * NR;
 
-  parallel_for(0, g.units, grain_for(g.units, L * S * (E + Ev)), [&](int64_t u0, int64_t u1) {
+  // Few units for the threads: each unit's key blocks are shared out as well (dealt back and
+  // forth, so causal chunks cost alike); chunk c > 0 sums its dQ into a partial buffer.
+  const int64_t nkb = (S + B::BC - 1) / B::BC;
+  const int threads = in_parallel_region() ? 1 : get_num_threads();
+  const int64_t chunks = g.units >= threads ? 1 : std::max<int64_t>(1, std::min<int64_t>((threads + g.units - 1) / g.units, nkb));
+  AlignedBuffer<T> partial_buf;
+  T* partial = chunks > 1 ? partial_buf.get(static_cast<size_t>(g.units * (chunks - 1) * L * E)) : nullptr;
+  const int64_t hg = g.grad_heads, items = g.units * chunks;
+
+  parallel_for(0, items, grain_for(items, L * S * (E + Ev) / chunks), [&](int64_t t0, int64_t t1) {
     static thread_local BackwardScratch<T> sc;
     T* kt = sc.kt.get(static_cast<size_t>(panels_of(S, NR) * kt_stride));
     T* kp = sc.kp.get(static_cast<size_t>(panels_of(E, NR) * kp_stride));
@@ -269,7 +278,9 @@ void sdpa_backward_kernel(const char* go_, const char* q_, const char* k_, const
     T* p = sc.p.get(static_cast<size_t>(B::BR * B::BC));
     T* ds = sc.ds.get(static_cast<size_t>(B::BR * B::BC));
     T* d = sc.d.get(static_cast<size_t>(std::max<int64_t>(L, 1)));
-    for (int64_t u = u0; u < u1; ++u) {
+    int64_t packed = -1;
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t u = t / chunks, chunk = t % chunks;
       const T* qu = q + g.q_off[u];
       const T* ku = k + g.k_off[u];
       const T* vu = v + g.v_off[u];
@@ -277,23 +288,34 @@ void sdpa_backward_kernel(const char* go_, const char* q_, const char* k_, const
       const T* ou = out + g.o_off[u];
       const T* mu = mask ? mask + g.mask_off[u] : nullptr;
       const T* lu = lse + u * L;
-      T* gqu = gq + u * L * E;
-      T* gku = gk + u * S * E;
-      T* gvu = gv + u * S * Ev;
+      const int64_t h = u % hg, outer = u / hg;
+      T* gqu = chunk == 0 ? gq + (outer * L * hg + h) * E : partial + ((u * (chunks - 1) + chunk - 1) * L) * E;
+      const int64_t gq_rs = chunk == 0 ? hg * E : E;
+      T* gku = gk + (outer * S * hg + h) * E;
+      T* gvu = gv + (outer * S * hg + h) * Ev;
       T* gmu = gmask ? gmask + u * L * S : nullptr;
-      pack_panels(ku, g.k_rs, S, E, false, kt);
-      pack_panels(ku, g.k_rs, S, E, true, kp);
-      pack_panels(vu, g.v_rs, S, Ev, false, vt);
-      pack_panels(qu, g.q_rs, L, E, true, qp);
-      pack_panels(gou, g.go_rs, L, Ev, true, gp);
-      for (int64_t i = 0; i < L; ++i) d[i] = dot_row(gou + i * g.go_rs, ou + i * g.o_rs, Ev);
-      std::fill(gqu, gqu + L * E, T(0));
-      std::fill(gku, gku + S * E, T(0));
-      std::fill(gvu, gvu + S * Ev, T(0));
-      if (gmu) std::fill(gmu, gmu + L * S, T(0));
-      for (int64_t j0 = 0; j0 < S; j0 += B::BC) {
+      if (packed != u) {
+        pack_panels(ku, g.k_rs, S, E, false, kt);
+        pack_panels(ku, g.k_rs, S, E, true, kp);
+        pack_panels(vu, g.v_rs, S, Ev, false, vt);
+        pack_panels(qu, g.q_rs, L, E, true, qp);
+        pack_panels(gou, g.go_rs, L, Ev, true, gp);
+        for (int64_t i = 0; i < L; ++i) d[i] = dot_row(gou + i * g.go_rs, ou + i * g.o_rs, Ev);
+        packed = u;
+      }
+      for (int64_t i = 0; i < L; ++i) std::fill(gqu + i * gq_rs, gqu + i * gq_rs + E, T(0));
+      for (int64_t kb = 0; kb < nkb; ++kb) {
+        const int64_t turn = kb % (2 * chunks);
+        if ((turn < chunks ? turn : 2 * chunks - 1 - turn) != chunk) continue;
+        const int64_t j0 = kb * B::BC;
         const int64_t cols = std::min(B::BC, S - j0);
         const int64_t width = (cols + W - 1) / W * W;
+        for (int64_t j = j0; j < j0 + cols; ++j) {
+          std::fill(gku + j * hg * E, gku + j * hg * E + E, T(0));
+          std::fill(gvu + j * hg * Ev, gvu + j * hg * Ev + Ev, T(0));
+        }
+        if (gmu)
+          for (int64_t i = 0; i < L; ++i) std::fill(gmu + i * S + j0, gmu + i * S + j0 + cols, T(0));
         const int64_t istart = g.causal ? j0 / B::BR * B::BR : 0;
         for (int64_t i0 = istart; i0 < L; i0 += B::BR) {
           const int64_t rows = std::min(B::BR, L - i0);
@@ -329,10 +351,23 @@ void sdpa_backward_kernel(const char* go_, const char* q_, const char* k_, const
             }
           }
           // dV += P^T dO, dQ += dS K, dK += dS^T Q (dS already scaled).
-          block_product(cols, Ev, rows, p, int64_t{1}, B::BC, gp + i0 * NR, qp_stride, gvu + j0 * Ev, Ev, true);
-          block_product(rows, E, cols, ds, B::BC, int64_t{1}, kp + j0 * NR, kp_stride, gqu + i0 * E, E, true);
-          block_product(cols, E, rows, ds, int64_t{1}, B::BC, qp + i0 * NR, qp_stride, gku + j0 * E, E, true);
+          block_product(cols, Ev, rows, p, int64_t{1}, B::BC, gp + i0 * NR, qp_stride, gvu + j0 * hg * Ev, hg * Ev,
+                        true);
+          block_product(rows, E, cols, ds, B::BC, int64_t{1}, kp + j0 * NR, kp_stride, gqu + i0 * gq_rs, gq_rs, true);
+          block_product(cols, E, rows, ds, int64_t{1}, B::BC, qp + i0 * NR, qp_stride, gku + j0 * hg * E, hg * E,
+                        true);
         }
+      }
+    }
+  });
+  if (chunks == 1) return;
+  parallel_for(0, g.units * L, grain_for(g.units * L, E * chunks), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t u = r / L, i = r % L;
+      T* dst = gq + ((u / hg * L + i) * hg + u % hg) * E;
+      for (int64_t c = 1; c < chunks; ++c) {
+        const T* src = partial + ((u * (chunks - 1) + c - 1) * L + i) * E;
+        for (int64_t e = 0; e < E; ++e) dst[e] += src[e];
       }
     }
   });
