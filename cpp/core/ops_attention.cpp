@@ -188,7 +188,7 @@ kernels::SdpaGeom geometry(const Plan& p, bool is_causal) {
   g.mask_rs = p.mask_rs;
   g.scale = p.scale;
   g.causal = is_causal;
-  g.grad_heads = p.batch.empty() ? 1 : p.batch.back();
+  g.grad_heads = 1;
   return g;
 }
 
@@ -256,11 +256,18 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> scaled_dot_product_attention_backward
   const std::vector<int64_t> go_off = unit_offsets(go, static_cast<int64_t>(p.batch.size()), p.batch, 1);
   const std::vector<int64_t> o_off = unit_offsets(o, static_cast<int64_t>(p.batch.size()), p.batch, 1);
   const bool mask_grad = need_mask && p.float_mask;
-  Tensor gq = heads_inner(p.batch, p.L, p.E, p.dt);
-  Tensor gk = heads_inner(p.batch, p.S, p.E, p.dt);
-  Tensor gv = heads_inner(p.batch, p.S, p.Ev, p.dt);
+  // Gradients in the query's layout: heads inside rows when the query is a view of a projection
+  // [*, L, heads, E] (multi-head attention), plainly contiguous otherwise.
+  const int64_t nd = query.ndim();
+  const bool inner = nd >= 3 && p.batch.size() >= 1 && query.shape()[nd - 3] > 1 && query.shape()[nd - 2] > 1 &&
+                     query.strides()[nd - 3] < query.strides()[nd - 2];
+  auto grad_buffer = [&](int64_t rows, int64_t dim) {
+    return inner ? heads_inner(p.batch, rows, dim, p.dt) : Tensor::empty(with_tail(p.batch, {rows, dim}), p.dt);
+  };
+  Tensor gq = grad_buffer(p.L, p.E), gk = grad_buffer(p.S, p.E), gv = grad_buffer(p.S, p.Ev);
   Tensor gm = mask_grad ? Tensor::empty(with_tail(p.batch, {p.L, p.S}), p.dt) : Tensor();
   kernels::SdpaGeom g = geometry(p, is_causal);
+  g.grad_heads = inner ? p.batch.back() : 1;
   g.o_off = o_off.data();
   g.go_off = go_off.data();
   g.o_rs = o.strides()[o.ndim() - 2];
