@@ -109,6 +109,24 @@ def test_sdpa_fully_masked_rows_give_zeros():
 
 
 @needs_torch
+@pytest.mark.parametrize("shapes", [((2, 0, 4), (2, 5, 4), (2, 5, 3)), ((2, 3, 0), (2, 5, 0), (2, 5, 3)),
+                                    ((2, 3, 4), (2, 5, 4), (2, 5, 0)), ((0, 3, 4), (0, 5, 4), (0, 5, 3))])
+def test_sdpa_empty(shapes):
+    compare_with_torch(lambda m, *t: sdpa(m, *t), [rand(*s) for s in shapes])
+
+
+@needs_torch
+def test_mha_fully_masked_rows_as_torch():
+    """need_weights=True materialises softmax (NaN for a fully masked row, as PyTorch); the fused
+    path gives zeros (as PyTorch's SDPA)."""
+    kpm = np.zeros((2, 3), bool)
+    kpm[1] = True
+    for need_weights in (True, False):
+        out, _ = run_mha({}, {"key_padding_mask": torch.tensor(kpm), "need_weights": need_weights}, L=3, S=3, N=2)
+        assert np.isnan(out.detach().numpy()[:, 1]).all() == need_weights
+
+
+@needs_torch
 def test_sdpa_options():
     q, k, v = rand(2, 4, 6, 8), rand(2, 4, 9, 8), rand(2, 4, 9, 5)
     compare_with_torch(lambda m, *t: sdpa(m, *t, scale=0.37), [q, k, v])

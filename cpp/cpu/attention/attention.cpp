@@ -261,6 +261,7 @@ void sdpa_backward_kernel(const char* go_, const char* q_, const char* k_, const
 
   // Few units for the threads: each unit's key blocks are shared out as well (dealt back and
   // forth, so causal chunks cost alike); chunk c > 0 sums its dQ into a partial buffer.
+  if (g.units == 0) return;
   const int64_t nkb = (S + B::BC - 1) / B::BC;
   const int threads = in_parallel_region() ? 1 : get_num_threads();
   const int64_t chunks = g.units >= threads ? 1 : std::max<int64_t>(1, std::min<int64_t>((threads + g.units - 1) / g.units, nkb));
