@@ -77,6 +77,9 @@ def test_sdpa_every_isa(isa):
     mask = rand(70, 150) * 3
     compare_with_torch(lambda m, q, k, v, a: sdpa(m, q, k, v, attn_mask=a),
                        [rand(2, 70, 24), rand(2, 150, 24), rand(2, 150, 13), mask])
+    r = lambda *s: rand(*s).astype(np.float64)  # noqa: E731
+    compare_with_torch(lambda m, q, k, v: sdpa(m, q, k, v, is_causal=True), [r(3, 40, 9), r(3, 40, 9), r(3, 40, 5)],
+                       rtol=1e-10, atol=1e-12, grad_rtol=1e-9, grad_atol=1e-11)
 
 
 @needs_torch
