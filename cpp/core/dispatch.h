@@ -223,6 +223,36 @@ using ImageRemapKernel = void (*)(const char* x, char* out, const ImageGeom& g, 
 // m * S + (1 - m) * fill with m the weight of the inside taps.
 using ImageAffineKernel = void (*)(const char* x, char* out, const ImageGeom& g, const double* matrices,
                                    const double* fill, bool bilinear);
+// ---- attention (cpu/attention) ----
+// Scaled dot-product attention over `units` independent (batch, head) problems. Unit u reads
+// Q [L, E], K [S, E], V [S, Ev] and an optional additive mask [L, S] starting at element offsets
+// q_off[u], k_off[u], v_off[u], mask_off[u] (mask_off null: no mask); rows are `*_rs` elements
+// apart and each row is contiguous (the mask's row stride may be 0 to broadcast over rows).
+// Causal masking is top-left aligned (key j is visible to query i iff j <= i).
+struct SdpaGeom {
+  int64_t units, q_len, kv_len, head_dim, v_dim;
+  const int64_t* q_off;
+  const int64_t* k_off;
+  const int64_t* v_off;
+  const int64_t* mask_off;
+  const int64_t* o_off;   // output / saved output rows
+  const int64_t* go_off;  // backward: the output gradient's rows
+  int64_t q_rs, k_rs, v_rs, mask_rs, o_rs, go_rs;
+  double scale;
+  bool causal;
+  int64_t grad_heads;
+};
+// Flash-style forward: out rows (at o_off / o_rs) = softmax(Q K^T * scale + mask) V, computed
+// block by block with an online softmax; lse [units, L] gets each row's logsumexp (+inf for a
+// row with no visible key, whose output is 0).
+using SdpaForwardKernel = void (*)(const char* q, const char* k, const char* v, const char* mask, char* out,
+                                   char* lse, const SdpaGeom& g);
+// Tiled backward from the saved output and logsumexp: writes grad_q [units, L, E], grad_k
+// [units, S, E] and grad_v [units, S, Ev], each laid out [units / grad_heads, rows, grad_heads,
+// dim] (grad_heads = 1: contiguous per unit), and (when not null) grad_mask [units, L, S].
+using SdpaBackwardKernel = void (*)(const char* grad_out, const char* q, const char* k, const char* v,
+                                    const char* mask, const char* out, const char* lse, char* grad_q, char* grad_k,
+                                    char* grad_v, char* grad_mask, const SdpaGeom& g);
 
 struct KernelTable {
   const char* isa = "none";
@@ -280,6 +310,9 @@ struct KernelTable {
   // ---- image (cpu/image) ----
   ImageRemapKernel image_remap[kNumDTypes] = {};
   ImageAffineKernel image_affine[kNumDTypes] = {};
+  // ---- attention (cpu/attention) ----
+  SdpaForwardKernel sdpa_forward[kNumDTypes] = {};
+  SdpaBackwardKernel sdpa_backward[kNumDTypes] = {};
 };
 
 /// The active table (chosen once from CPUID; see set_isa).

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace tf = tensorforge;
 
@@ -50,6 +51,36 @@ bool gemm_matches_eigen(int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
   Eigen::Map<const Mat> ec(tf::contiguous(c).data<double>(), m, n);
   return (ec - ref).cwiseAbs().maxCoeff() <= 1e-9 * std::max(1.0, ref.cwiseAbs().maxCoeff());
 }
+
+// Fused attention against a plain softmax(q k^T / sqrt(E)) v per row (causal: keys j <= i).
+bool sdpa_matches_naive(int64_t L, int64_t S, int64_t E, bool causal) {
+  tf::Tensor q = tf::randn({2, L, E}, tf::DType::Float64), k = tf::randn({2, S, E}, tf::DType::Float64);
+  tf::Tensor v = tf::randn({2, S, E}, tf::DType::Float64);
+  tf::Tensor out = tf::contiguous(tf::scaled_dot_product_attention(q, k, v, tf::Tensor(), causal, {}, false).first);
+  const double* pq = q.data<double>();
+  const double* pk = k.data<double>();
+  const double* pv = v.data<double>();
+  double worst = 0;
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t i = 0; i < L; ++i) {
+      const int64_t n = causal ? std::min(S, i + 1) : S;
+      std::vector<double> w(n);
+      double mx = -1e300, sum = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        double d = 0;
+        for (int64_t e = 0; e < E; ++e) d += pq[(b * L + i) * E + e] * pk[(b * S + j) * E + e];
+        w[j] = d / std::sqrt(double(E));
+        mx = std::max(mx, w[j]);
+      }
+      for (double& x : w) sum += (x = std::exp(x - mx));
+      for (int64_t e = 0; e < E; ++e) {
+        double o = 0;
+        for (int64_t j = 0; j < n; ++j) o += w[j] / sum * pv[(b * S + j) * E + e];
+        worst = std::max(worst, std::fabs(o - out.data<double>()[(b * L + i) * E + e]));
+      }
+    }
+  return worst < 1e-10;
+}
 }  // namespace
 
 int main() {
@@ -78,6 +109,8 @@ int main() {
         for (bool tb : {false, true})
           check(gemm_matches_eigen(m, n, k, ta, tb), isa + ": GEMM vs Eigen " + std::to_string(m) + "x" +
                                                          std::to_string(n) + "x" + std::to_string(k));
+    for (bool causal : {false, true})
+      check(sdpa_matches_naive(70, 150, 24, causal), isa + ": attention vs a naive softmax" + (causal ? " (causal)" : ""));
   }
   tf::set_isa(tf::available_isas().front());
   // views share storage
@@ -98,6 +131,10 @@ int main() {
   expect_throw<tf::ShapeError>([] { tf::add(tf::ones({2, 3}), tf::ones({4})); }, "broadcast", "[add]");
   expect_throw<tf::IndexError>([] { tf::select(tf::ones({2}), 0, 5); }, "select range", "[select]");
   expect_throw<tf::DTypeError>([] { tf::softmax(tf::ones({2}, tf::DType::Int64), 0); }, "softmax dtype", "[softmax]");
+  expect_throw<tf::ShapeError>(
+      [] { tf::scaled_dot_product_attention(tf::ones({2, 3, 4}), tf::ones({2, 5, 3}), tf::ones({2, 5, 4}), tf::Tensor(),
+                                            false, {}, false); },
+      "attention shapes", "[scaled_dot_product_attention]");
   std::printf("%d passed, %d failed\n", g_passed, g_failed);
   return g_failed == 0 ? 0 : 1;
 }

@@ -44,6 +44,12 @@ void cast_loop(char* out, const char* in, int64_t n, int64_t s_out, int64_t s_in
     for (int64_t i = 0; i < n; ++i) o[i] = static_cast<D>(x[i]);
     return;
   }
+  if (s_out == sizeof(D) && s_in == 0) {  // a broadcast source (contiguous() of an expand)
+    D* o = reinterpret_cast<D*>(out);
+    const D v = static_cast<D>(*reinterpret_cast<const S*>(in));
+    for (int64_t i = 0; i < n; ++i) o[i] = v;
+    return;
+  }
   for (int64_t i = 0; i < n; ++i)
     *reinterpret_cast<D*>(out + i * s_out) = static_cast<D>(*reinterpret_cast<const S*>(in + i * s_in));
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "cpu/register.h"
 #include "cpu/simd/ctype.h"
@@ -323,6 +324,9 @@ void layer_norm_kernel(const char* x_, const char* w_, const char* b_, char* out
   });
 }
 
+// One pass over the rows: gx = rstd * (wg - mean(wg) - xhat * mean(wg * xhat)) with wg = g * w,
+// and the weight / bias gradients sum(g * xhat), sum(g) accumulated per chunk of rows into its
+// own slice of `partial`, added up at the end (the same order for a given thread count).
 template <typename T>
 void layer_norm_backward_kernel(const char* g_, const char* x_, const char* w_, const char* mean_, const char* rstd_,
                                 char* gx_, char* gw_, char* gb_, int64_t rows, int64_t cols) {
@@ -335,23 +339,37 @@ void layer_norm_backward_kernel(const char* g_, const char* x_, const char* w_, 
   T* gw = reinterpret_cast<T*>(gw_);
   T* gb = reinterpret_cast<T*>(gb_);
   constexpr int64_t W = Vec<T>::size;
-  if (gx) {
-    // gx = rstd * (wg - mean(wg) - xhat * mean(wg * xhat)), wg = g * w
-    parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
+  const bool params = gw || gb;
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1));
+  const int64_t threads = in_parallel_region() ? 1 : get_num_threads();
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(threads, (rows + grain - 1) / grain));
+  // Slices a cache line apart at least, so the chunks' threads never write to one line.
+  const int64_t slice = (2 * cols + 2 * W + 15) / 16 * 16;
+  std::vector<T> partial(params ? static_cast<size_t>(chunks * slice) : 0, T(0));
+  const T inv_n = T(1) / static_cast<T>(std::max<int64_t>(cols, 1));
+  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      T* pw = params ? partial.data() + c * slice : nullptr;
+      T* pb = params ? pw + cols : nullptr;
+      for (int64_t r = rows * c / chunks; r < rows * (c + 1) / chunks; ++r) {
         const T* gr = g + r * cols;
         const T* xr = x + r * cols;
-        T* out = gx + r * cols;
         const Vec<T> mv(mean[r]), rv(rstd[r]);
         Vec<T> s1(T(0)), s2(T(0));
         for (int64_t i = 0; i < cols; i += W) {
           const int64_t cnt = std::min(W, cols - i);
-          Vec<T> wg = load_n(gr + i, cnt);
-          if (w) wg = wg * load_n(w + i, cnt);
+          const Vec<T> gv = load_n(gr + i, cnt);
+          const Vec<T> xh = (load_n(xr + i, cnt) - mv) * rv;
+          const Vec<T> wg = w ? gv * load_n(w + i, cnt) : gv;
           s1 = s1 + wg;
-          s2 = fmadd(wg, (load_n(xr + i, cnt) - mv) * rv, s2);
+          s2 = fmadd(wg, xh, s2);
+          if (params) {
+            store_n(fmadd(gv, xh, load_n(pw + i, cnt)), pw + i, cnt);
+            store_n(gv + load_n(pb + i, cnt), pb + i, cnt);
+          }
         }
-        const T inv_n = T(1) / static_cast<T>(cols);
+        if (!gx) continue;
+        T* out = gx + r * cols;
         const Vec<T> a(s1.reduce_add() * inv_n), bq(s2.reduce_add() * inv_n);
         for (int64_t i = 0; i < cols; i += W) {
           const int64_t cnt = std::min(W, cols - i);
@@ -361,36 +379,19 @@ void layer_norm_backward_kernel(const char* g_, const char* x_, const char* w_, 
           store_n(rv * (wg - a - xh * bq), out + i, cnt);
         }
       }
-    });
-  }
-  if (!gw && !gb) return;
-  // Column blocks: each task sums its columns over all rows, in registers.
-  constexpr int64_t kBlockVecs = 4;
-  const int64_t bw = kBlockVecs * W;
-  const int64_t blocks = (cols + bw - 1) / bw;
-  parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
-    for (int64_t blk = b0; blk < b1; ++blk) {
-      const int64_t j0 = blk * bw, width = std::min(bw, cols - j0);
-      Vec<T> aw[kBlockVecs], ab[kBlockVecs];
-      for (int64_t v = 0; v < kBlockVecs; ++v) aw[v] = ab[v] = Vec<T>(T(0));
-      for (int64_t r = 0; r < rows; ++r) {
-        const T* gr = g + r * cols + j0;
-        const T* xr = x + r * cols + j0;
-        const Vec<T> mv(mean[r]), rv(rstd[r]);
-        for (int64_t v = 0; v * W < width; ++v) {
-          const int64_t cnt = std::min(W, width - v * W);
-          const Vec<T> gv = load_n(gr + v * W, cnt);
-          ab[v] = ab[v] + gv;
-          aw[v] = fmadd(gv, (load_n(xr + v * W, cnt) - mv) * rv, aw[v]);
-        }
-      }
-      for (int64_t v = 0; v * W < width; ++v) {
-        const int64_t cnt = std::min(W, width - v * W);
-        if (gw) store_n(aw[v], gw + j0 + v * W, cnt);
-        if (gb) store_n(ab[v], gb + j0 + v * W, cnt);
-      }
     }
   });
+  if (!params) return;
+  for (int64_t i = 0; i < cols; i += W) {
+    const int64_t cnt = std::min(W, cols - i);
+    Vec<T> sw = load_n(partial.data() + i, cnt), sb = load_n(partial.data() + cols + i, cnt);
+    for (int64_t c = 1; c < chunks; ++c) {
+      sw = sw + load_n(partial.data() + c * slice + i, cnt);
+      sb = sb + load_n(partial.data() + c * slice + cols + i, cnt);
+    }
+    if (gw) store_n(sw, gw + i, cnt);
+    if (gb) store_n(sb, gb + i, cnt);
+  }
 }
 
 // ---- dropout ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The whole public C++ API of tensorforge.
 #pragma once
 
+#include "tensorforge/attention_ops.h"
 #include "tensorforge/device.h"
 #include "tensorforge/dtype.h"
 #include "tensorforge/error.h"

@@ -219,6 +219,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     push(p.grad_fn, pg)
                 else:
                     to_leaf(p, pg)
+        parent_grads = pg = None  # the last node's gradients: let the leaves below steal them
         for t, (g, owned) in leaf_grads.items():
             if t._hooks:
                 g = _apply_hooks(t._hooks, g)

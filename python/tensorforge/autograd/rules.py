@@ -656,3 +656,13 @@ def pointwise_loss(node, g):
                                         _needs(node, 0), _needs(node, 1))
     return (sum_to(_wrap(gx), x._c.shape) if gx is not None and _needs(node, 0) else None,
             sum_to(_wrap(gt), t._c.shape) if gt is not None and _needs(node, 1) else None)
+
+
+# ---- attention (nn) ----
+def scaled_dot_product_attention(node, g):
+    sq, sk, sv, sm, out = node.saved
+    lse, causal, scale, gqa = node.info
+    grads = _C.scaled_dot_product_attention_backward(g._c, sq._c, sk._c, sv._c, None if sm is None else sm._c,
+                                                     out._c, lse, causal, scale, gqa, _needs(node, 0),
+                                                     _needs(node, 1), _needs(node, 2), _needs(node, 3))
+    return _grads(node, grads)

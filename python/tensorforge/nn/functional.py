@@ -648,3 +648,282 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     n1 = O.clamp(O.norm(x1, 2, dim, keepdim=True), min=eps)
     n2 = O.clamp(O.norm(x2, 2, dim, keepdim=True), min=eps)
     return O.sum(O.mul(O.div(x1, n1), O.div(x2, n2)), dim)
+
+
+# ---- attention (fused scaled dot-product attention; multi-head attention) ----
+def _check_dropout(p: float, op: str) -> float:
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"[{op}] dropout probability has to be between 0 and 1, but got {p}")
+    return p
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(query key^T * scale + mask) value, in one fused C++ kernel each way.
+
+    The forward is tiled flash-style (online softmax over blocks of keys) and saves only the
+    output and each row's logsumexp; the backward recomputes the scores block by block, so the
+    (L, S) attention matrix is never materialised. With ``dropout_p > 0`` the weights are
+    materialised and dropped out (the composite math path, as PyTorch's CPU math backend).
+
+    Args:
+        attn_mask: bool (True = the key takes part) or floating (added to the scores),
+            broadcastable to (..., L, S). Not allowed together with ``is_causal``.
+        is_causal: query i sees keys j <= i (top-left aligned causal mask).
+        scale: defaults to 1 / sqrt(E).
+        enable_gqa: key / value may have fewer heads (dim -3) than the query; each serves a
+            group of consecutive query heads.
+
+    Shape:
+        query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev); the batch dims
+        broadcast. Rows that see no key give zeros (as PyTorch).
+
+    Example:
+        >>> out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    """
+    dropout_p = _check_dropout(dropout_p, "scaled_dot_product_attention")
+    if dropout_p > 0.0:
+        return _sdpa_math(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+    sc = None if scale is None else float(scale)
+    out_c, lse = _C.scaled_dot_product_attention(query._c, key._c, value._c, _opt_c(attn_mask), bool(is_causal), sc,
+                                                 bool(enable_gqa))
+    out = _wrap(out_c)
+    if _needs(query, key, value, attn_mask):
+        record(out, R.scaled_dot_product_attention, (query, key, value, attn_mask), (query, key, value, attn_mask),
+               (lse, bool(is_causal), sc, bool(enable_gqa)), save_output=True)
+    return out
+
+
+def _repeat_heads(x: Tensor, heads: int) -> Tensor:
+    """x (..., H, S, D) with each head repeated heads // H times in place (repeat_interleave)."""
+    h = x.shape[-3]
+    if h == heads:
+        return x
+    if h == 0 or heads % h:
+        raise RuntimeError(f"[scaled_dot_product_attention] number of heads in key/value ({h}) must divide the "
+                           f"number of heads in query ({heads})")
+    shape = list(x.shape)
+    grouped = O.expand(O.unsqueeze(x, -3), shape[:-2] + [heads // h] + shape[-2:])
+    return O.reshape(grouped, shape[:-3] + [heads] + shape[-2:])
+
+
+def _sdpa_math(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+               is_causal: bool = False, scale: float | None = None, enable_gqa: bool = False) -> Tensor:
+    """Attention from basic ops (matmul, softmax, dropout, matmul): the path taken for dropout
+    and the reference the fused kernel is tested against. Materialises the (L, S) weights."""
+    from ..tensor import arange
+
+    L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    factor = (1.0 / math.sqrt(E) if E else 1.0) if scale is None else float(scale)
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("[scaled_dot_product_attention] explicit attn_mask should not be set when "
+                               "is_causal=True")
+        attn_mask = O.le(O.unsqueeze(arange(S), 0), O.unsqueeze(arange(L), 1))
+    if enable_gqa and min(query.ndim, key.ndim, value.ndim) >= 3:
+        key, value = _repeat_heads(key, query.shape[-3]), _repeat_heads(value, query.shape[-3])
+    scores = O.mul(O.matmul(query, O.transpose(key, -2, -1)), factor)
+    if attn_mask is not None:
+        if attn_mask.dtype.name == "bool":
+            scores = O.masked_fill(scores, O.logical_not(attn_mask), float("-inf"))
+        else:
+            scores = O.add(scores, attn_mask)
+    weights = O.softmax(scores, -1)
+    # A row that sees no key gives zeros, not NaN (PyTorch's safe softmax).
+    hidden = O.all(O.eq(scores, float("-inf")), -1, keepdim=True)
+    weights = O.where(hidden, 0.0, weights)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return O.matmul(weights, value)
+
+
+def _canonical_mask(mask: Tensor | None, name: str, dtype, op: str) -> Tensor | None:
+    """A bool mask (True = hidden) as a float mask with -inf where hidden; float masks pass."""
+    if mask is None:
+        return None
+    if mask.dtype.name == "bool":
+        from ..tensor import zeros
+        return O.masked_fill(zeros(list(mask.shape), dtype=dtype), mask, float("-inf"))
+    if not mask.dtype.is_floating_point:
+        raise _C.DTypeError(f"[{op}] only bool and floating types of {name} are supported, got {mask.dtype}")
+    return mask
+
+
+def _mha_check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads, op) -> bool:
+    """PyTorch's shape rules for multi-head attention inputs; returns whether they are batched."""
+    def fail(msg):
+        raise _C.ShapeError(f"[{op}] {msg}")
+
+    if query.ndim == 3:
+        if key.ndim != 3 or value.ndim != 3:
+            fail(f"for batched (3-D) query {list(query.shape)}, expected 3-D key and value, got key "
+                 f"{list(key.shape)} and value {list(value.shape)}")
+        if key_padding_mask is not None and key_padding_mask.ndim != 2:
+            fail(f"for batched (3-D) query, expected key_padding_mask to be None or 2-D, got "
+                 f"{list(key_padding_mask.shape)}")
+        if attn_mask is not None and attn_mask.ndim not in (2, 3):
+            fail(f"for batched (3-D) query, expected attn_mask to be None, 2-D or 3-D, got {list(attn_mask.shape)}")
+        return True
+    if query.ndim == 2:
+        if key.ndim != 2 or value.ndim != 2:
+            fail(f"for unbatched (2-D) query {list(query.shape)}, expected 2-D key and value, got key "
+                 f"{list(key.shape)} and value {list(value.shape)}")
+        if key_padding_mask is not None and key_padding_mask.ndim != 1:
+            fail(f"for unbatched (2-D) query, expected key_padding_mask to be None or 1-D, got "
+                 f"{list(key_padding_mask.shape)}")
+        if attn_mask is not None:
+            if attn_mask.ndim not in (2, 3):
+                fail(f"for unbatched (2-D) query, expected attn_mask to be None, 2-D or 3-D, got "
+                     f"{list(attn_mask.shape)}")
+            if attn_mask.ndim == 3 and tuple(attn_mask.shape) != (num_heads, query.shape[0], key.shape[0]):
+                fail(f"expected attn_mask of shape {[num_heads, query.shape[0], key.shape[0]]}, got "
+                     f"{list(attn_mask.shape)}")
+        return False
+    fail(f"query should be unbatched 2-D or batched 3-D, got {list(query.shape)}")
+
+
+def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+                                 in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+                                 bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float,
+                                 out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True,
+                                 key_padding_mask: Tensor | None = None, need_weights: bool = True,
+                                 attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False,
+                                 q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+                                 v_proj_weight: Tensor | None = None, static_k: Tensor | None = None,
+                                 static_v: Tensor | None = None, average_attn_weights: bool = True,
+                                 is_causal: bool = False, batch_first: bool = False):
+    """Multi-head attention (PyTorch's functional form): projections, attention per head, output
+    projection. Without ``need_weights`` the heads run through the fused SDPA kernel; with it the
+    (L, S) weights are materialised and returned (averaged over heads or per head).
+
+    Shape:
+        query (L, N, E) (``batch_first``: (N, L, E)) or unbatched (L, E); key / value (S, N, kdim /
+        vdim) likewise; key_padding_mask (N, S) or (S); attn_mask (L, S) or (N * num_heads, L, S).
+        Bool masks hide the positions that are True; float masks are added to the scores.
+        Returns (attn_output like query, weights (N, L, S) / (N, num_heads, L, S) or None).
+    """
+    op = "multi_head_attention_forward"
+    batched = _mha_check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads, op)
+    if not batched:
+        query, key, value = O.unsqueeze(query, 0), O.unsqueeze(key, 0), O.unsqueeze(value, 0)
+        if key_padding_mask is not None:
+            key_padding_mask = O.unsqueeze(key_padding_mask, 0)
+        batch_first = True
+    bdim, sdim = (0, 1) if batch_first else (1, 0)
+    n, tgt_len, embed_dim = query.shape[bdim], query.shape[sdim], query.shape[2]
+    src_len = key.shape[sdim]
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", query.dtype, op)
+    if is_causal and attn_mask is None:
+        raise RuntimeError(f"[{op}] need attn_mask if specifying the is_causal hint (you may use "
+                           "nn.Transformer.generate_square_subsequent_mask to create it)")
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None  # the fused kernel applies the causal mask itself
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", query.dtype, op)
+        if key_padding_mask is not None:
+            is_causal = False  # the merged mask is no longer causal
+    if embed_dim != embed_dim_to_check:
+        raise _C.ShapeError(f"[{op}] was expecting embedding dimension of {embed_dim_to_check}, but got "
+                            f"{embed_dim} (query {list(query.shape)})")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise _C.ShapeError(f"[{op}] embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if key.shape[:2] != value.shape[:2]:
+            raise _C.ShapeError(f"[{op}] key's sequence and batch dims {list(key.shape[:2])} do not match value's "
+                                f"{list(value.shape[:2])}")
+        weights = (q_proj_weight, k_proj_weight, v_proj_weight)
+    else:
+        if key.shape != value.shape:
+            raise _C.ShapeError(f"[{op}] key shape {list(key.shape)} does not match value shape {list(value.shape)}")
+        weights = tuple(O.narrow(in_proj_weight, 0, i * embed_dim, embed_dim) for i in range(3))
+    biases = (None,) * 3 if in_proj_bias is None else \
+        tuple(O.narrow(in_proj_bias, 0, i * embed_dim, embed_dim) for i in range(3))
+    if key.shape[-1] != weights[1].shape[-1] or value.shape[-1] != weights[2].shape[-1]:
+        raise _C.ShapeError(f"[{op}] key {list(key.shape)} / value {list(value.shape)} do not match the projection "
+                            f"weights {list(weights[1].shape)} / {list(weights[2].shape)}")
+
+    if attn_mask is not None:
+        if attn_mask.ndim == 2:
+            if tuple(attn_mask.shape) != (tgt_len, src_len):
+                raise _C.ShapeError(f"[{op}] the shape of the 2D attn_mask is {list(attn_mask.shape)}, but should be "
+                                    f"{[tgt_len, src_len]}")
+        elif tuple(attn_mask.shape) != (n * num_heads, tgt_len, src_len):
+            raise _C.ShapeError(f"[{op}] the shape of the 3D attn_mask is {list(attn_mask.shape)}, but should be "
+                                f"{[n * num_heads, tgt_len, src_len]}")
+        else:
+            attn_mask = O.reshape(attn_mask, [n, num_heads, tgt_len, src_len])
+
+    def heads(x, w, b):
+        """Projection, split into heads: (N, H, T, D) (a view of the projection)."""
+        t = x.shape[sdim]
+        y = linear(x, w, b)
+        if batch_first:
+            return O.permute(O.reshape(y, [n, t, num_heads, head_dim]), [0, 2, 1, 3])
+        return O.permute(O.reshape(y, [t, n, num_heads, head_dim]), [1, 2, 0, 3])
+
+    q = heads(query, weights[0], biases[0])
+    k = v = None
+    for which, static, x, i in (("k", static_k, key, 1), ("v", static_v, value, 2)):
+        if static is not None:
+            if bias_k is not None:
+                raise RuntimeError(f"[{op}] bias cannot be added to static {'key' if i == 1 else 'value'}")
+            if static.shape[0] != n * num_heads or static.shape[2] != head_dim:
+                raise _C.ShapeError(f"[{op}] expecting static_{which} of shape [{n * num_heads}, S, {head_dim}], "
+                                    f"got {list(static.shape)}")
+            t = O.reshape(static, [n, num_heads, static.shape[1], head_dim])
+        else:
+            t = heads(x, weights[i], biases[i])
+        if which == "k":
+            k = t
+        else:
+            v = t
+    extra = []
+    if (bias_k is None) != (bias_v is None):
+        raise ValueError(f"[{op}] bias_k and bias_v must both be given or both be None")
+    if bias_k is not None:
+        extra.append((O.expand(O.reshape(bias_k, [1, num_heads, 1, head_dim]), [n, num_heads, 1, head_dim]),
+                      O.expand(O.reshape(bias_v, [1, num_heads, 1, head_dim]), [n, num_heads, 1, head_dim])))
+    if add_zero_attn:
+        from ..tensor import zeros
+        z = zeros([n, num_heads, 1, head_dim], dtype=q.dtype)
+        extra.append((z, z))
+    for ek, ev in extra:
+        k, v = O.cat([k, ek], 2), O.cat([v, ev], 2)
+        if attn_mask is not None:
+            attn_mask = pad(attn_mask, (0, 1))
+        if key_padding_mask is not None:
+            key_padding_mask = pad(key_padding_mask, (0, 1))
+    src_len = k.shape[2]
+    if key_padding_mask is not None:
+        if tuple(key_padding_mask.shape) != (n, src_len):
+            raise _C.ShapeError(f"[{op}] expected key_padding_mask of shape {[n, src_len]}, got "
+                                f"{list(key_padding_mask.shape)}")
+        kpm = O.reshape(key_padding_mask, [n, 1, 1, src_len])
+        attn_mask = kpm if attn_mask is None else O.add(attn_mask, kpm)
+    if not training:
+        dropout_p = 0.0
+
+    if need_weights:
+        scores = O.matmul(O.mul(q, 1.0 / math.sqrt(head_dim)), O.transpose(k, -2, -1))
+        if attn_mask is not None:
+            scores = O.add(scores, attn_mask)
+        attn = O.softmax(scores, -1)
+        if dropout_p > 0.0:
+            attn = dropout(attn, dropout_p)
+        out = O.matmul(attn, v)
+        attn_weights = O.mean(attn, 1) if average_attn_weights else attn
+    else:
+        out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+        attn_weights = None
+    out = O.reshape(O.permute(out, [0, 2, 1, 3]), [n, tgt_len, embed_dim])
+    out = linear(out, out_proj_weight, out_proj_bias)
+    if not batched:
+        out = O.squeeze(out, 0)
+        if attn_weights is not None:
+            attn_weights = O.squeeze(attn_weights, 0)
+    elif not batch_first:
+        out = O.transpose(out, 0, 1)
+    return out, attn_weights
