@@ -48,3 +48,4 @@ from . import nn  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import data  # noqa: E402
 from . import optim, utils  # noqa: E402
+from . import train, tune  # noqa: E402
