@@ -119,6 +119,8 @@ void bind_ops(py::module_& m) {
   m.def("linspace", [](double a, double b, int64_t n, int d) { return linspace(a, b, n, dt(d)); }, nogil);
   m.def("eye", [](int64_t n, int64_t k, int d) { return eye(n, k, dt(d)); }, nogil);
   m.def("manual_seed", &manual_seed);
+  m.def("get_rng_state", [] { const RngState s = get_rng_state(); return std::make_pair(s.seed, s.offset); });
+  m.def("set_rng_state", [](uint64_t seed, uint64_t offset) { set_rng_state(RngState{seed, offset}); });
   m.def("rand", [](const Dims& s, int d) { return rand(s, dt(d)); }, nogil);
   m.def("randn", [](const Dims& s, int d) { return randn(s, dt(d)); }, nogil);
   m.def("randint", [](int64_t lo, int64_t hi, const Dims& s, int d) { return randint(lo, hi, s, dt(d)); }, nogil);

@@ -112,6 +112,19 @@ void manual_seed(uint64_t seed) {
 
 uint64_t reserve_random_offset(uint64_t count) { return claim(count).second; }
 
+RngState get_rng_state() {
+  Generator& g = generator();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  return {g.seed, g.offset};
+}
+
+void set_rng_state(const RngState& state) {
+  Generator& g = generator();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  g.seed = state.seed;
+  g.offset = state.offset;
+}
+
 void uniform_(const Tensor& t, double low, double high) {
   check_defined(t, "uniform_");
   check_floating(t.dtype(), "uniform_");

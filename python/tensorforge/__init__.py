@@ -14,6 +14,7 @@ from ._dtype import int64 as long
 from .tensor import (Generator, Size, Tensor, arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
                      full_like, linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randint_like,
                      randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
+from .tensor import get_rng_state, set_rng_state
 from . import autograd
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import no_grad as inference_mode
@@ -47,3 +48,4 @@ from . import nn  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import data  # noqa: E402
 from . import optim, utils  # noqa: E402
+from . import train, tune  # noqa: E402

@@ -700,8 +700,65 @@ class Generator:
     def permutation(self, n: int):
         return self._rng.permutation(n)
 
+    def get_state(self) -> "Tensor":
+        """The generator's state as an int64 tensor; ``set_state`` of it replays the same draws."""
+        return tensor([_to_int64(w) for w in (self._seed, *_pcg64_words(self._rng))], dtype=int64)
+
+    def set_state(self, new_state: "Tensor") -> "Generator":
+        """Restores a state returned by ``get_state``."""
+        words = _state_words(new_state, _GENERATOR_STATE_LEN, "Generator.set_state")
+        self._seed = words[0]
+        self._rng = np.random.Generator(np.random.PCG64())
+        self._rng.bit_generator.state = _pcg64_state(words[1:])
+        return self
+
+
+_GENERATOR_STATE_LEN = 6  # seed, PCG64 state and increment (two 64-bit words each), cached uint32
+
+
+def _pcg64_words(rng: np.random.Generator) -> list:
+    st = rng.bit_generator.state
+    if st["bit_generator"] != "PCG64":
+        raise RuntimeError(f"Generator.get_state: unsupported bit generator {st['bit_generator']}")
+    mask = (1 << 64) - 1
+    s, inc = st["state"]["state"], st["state"]["inc"]
+    return [s >> 64, s & mask, inc >> 64, inc & mask, (st["has_uint32"] << 32) | st["uinteger"]]
+
+
+def _pcg64_state(words: list) -> dict:
+    return {"bit_generator": "PCG64", "state": {"state": (words[0] << 64) | words[1], "inc": (words[2] << 64) | words[3]},
+            "has_uint32": words[4] >> 32, "uinteger": words[4] & 0xFFFFFFFF}
+
+
+def _to_int64(u: int) -> int:
+    """An unsigned 64-bit word stored in an int64 slot (two's complement)."""
+    u &= 0xFFFFFFFFFFFFFFFF
+    return u - (1 << 64) if u >= 1 << 63 else u
+
+
+def _state_words(state, n: int, op: str) -> list:
+    if not isinstance(state, Tensor) or state.dtype != int64 or tuple(state.shape) != (n,):
+        got = f"{state.dtype} tensor of shape {list(state.shape)}" if isinstance(state, Tensor) else type(state).__name__
+        raise ValueError(f"[{op}] expected the int64 tensor of shape [{n}] that get_state/get_rng_state returns, "
+                         f"got {got}")
+    return [w & 0xFFFFFFFFFFFFFFFF for w in state.tolist()]
+
 
 _default_generator = Generator()
+
+
+def get_rng_state() -> Tensor:
+    """The global random state (the C++ generator behind rand/randn/randperm/dropout and the
+    default ``Generator``) as an int64 tensor; ``set_rng_state`` of it replays the same numbers."""
+    seed_, offset = _C.get_rng_state()
+    return tensor([_to_int64(seed_), _to_int64(offset)] + _default_generator.get_state().tolist(), dtype=int64)
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restores the global random state returned by ``get_rng_state``."""
+    words = _state_words(new_state, 2 + _GENERATOR_STATE_LEN, "set_rng_state")
+    _C.set_rng_state(words[0], words[1])
+    _default_generator.set_state(new_state[2:].contiguous())
 
 
 def manual_seed(seed: int) -> Generator:

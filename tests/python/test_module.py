@@ -150,3 +150,14 @@ def test_parameter_behaves_like_tensor():
     out.sum().backward()
     assert p.grad is not None
     assert repr(p).startswith("Parameter containing:")
+
+
+def test_reassigning_a_child_or_parameter_keeps_its_position():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 4))
+    seq[1] = nn.Tanh()
+    setattr(seq, "0", nn.Linear(2, 3))
+    assert [type(m).__name__ for m in seq] == ["Linear", "Tanh", "Linear"]
+    assert seq(tf.randn(5, 2)).shape == (5, 4)
+    lin = nn.Linear(2, 3)
+    lin.weight = nn.Parameter(tf.zeros(3, 2))
+    assert list(lin.state_dict()) == ["weight", "bias"]

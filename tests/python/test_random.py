@@ -1,5 +1,6 @@
 """The seeded generator: reproducible, thread-count independent, correct distributions."""
 import numpy as np
+import pytest
 
 import tensorforge as tf
 
@@ -43,3 +44,26 @@ def test_distributions():
     assert -2 <= float(x.min()) and float(x.max()) < 2
     x.normal_(5, 0.1)
     assert abs(float(x.mean()) - 5) < 0.02
+
+
+def test_rng_state_round_trip_replays_the_same_numbers():
+    tf.manual_seed(5)
+    tf.rand(3)
+    state = tf.get_rng_state()
+    assert state.dtype == tf.int64 and state.shape == (8,)
+    first = (tf.rand(7), tf.randperm(10), tf.nn.functional.dropout(tf.ones(50), 0.5))
+    tf.manual_seed(123)
+    tf.set_rng_state(state)
+    again = (tf.rand(7), tf.randperm(10), tf.nn.functional.dropout(tf.ones(50), 0.5))
+    for a, b in zip(first, again):
+        assert np.array_equal(a.numpy(), b.numpy())
+    gen = tf.Generator().manual_seed(2**63 + 11)  # seeds above int64 survive the int64 encoding
+    gen.permutation(4)
+    saved = gen.get_state()
+    perm = gen.permutation(20)
+    other = tf.Generator().set_state(saved)
+    assert np.array_equal(other.permutation(20), perm) and other.initial_seed() == 2**63 + 11
+    with pytest.raises(ValueError, match=r"set_rng_state\] expected the int64 tensor of shape \[8\]"):
+        tf.set_rng_state(tf.zeros(8))
+    with pytest.raises(ValueError, match="shape \\[6\\]"):
+        tf.Generator().set_state(state)

@@ -32,6 +32,14 @@ Tensor scalar_tensor(double value, DType dtype);
 void manual_seed(uint64_t seed);
 /// Draws `count` consecutive counter values from the global generator (for custom streams).
 uint64_t reserve_random_offset(uint64_t count);
+/// The global generator's position: its seed and how many counter values it has handed out.
+struct RngState {
+  uint64_t seed;
+  uint64_t offset;
+};
+/// A snapshot of the global generator; set_rng_state(snapshot) replays the numbers drawn since.
+RngState get_rng_state();
+void set_rng_state(const RngState& state);
 /// Uniform on [0, 1). Floating dtypes only.
 Tensor rand(const Shape& shape, DType dtype = DType::Float32);
 /// Standard normal. Floating dtypes only.

@@ -91,7 +91,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._remove_from(name)
+            self._remove_from(name, params)
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -102,7 +102,7 @@ class Module:
             modules = self.__dict__.get("_modules")
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._remove_from(name)
+            self._remove_from(name, modules)
             modules[name] = value
         elif isinstance(value, Buffer):
             self.register_buffer(name, value, value.persistent)
@@ -117,9 +117,11 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _remove_from(self, name: str) -> None:
+    def _remove_from(self, name: str, keep: dict) -> None:
+        """Drops ``name`` from every store but ``keep``, where it is about to be (re)assigned in
+        place, so that replacing a submodule or parameter keeps its position (layer order)."""
         for store in (self.__dict__, self._parameters, self._buffers, self._modules):
-            if name in store:
+            if store is not keep and name in store:
                 del store[name]
         self._non_persistent_buffers_set.discard(name)
 
@@ -147,7 +149,7 @@ class Module:
             raise KeyError(f"parameter name can't contain '.' or be empty, got '{name}'")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}'")
-        self._remove_from(name)
+        self._remove_from(name, self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -155,7 +157,7 @@ class Module:
             raise KeyError(f"buffer name can't contain '.' or be empty, got '{name}'")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)")
-        self._remove_from(name)
+        self._remove_from(name, self._buffers)
         if isinstance(tensor, (Buffer, Parameter)):
             tensor = _wrap(tensor._c)
         self._buffers[name] = tensor
@@ -167,7 +169,7 @@ class Module:
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         if "." in name or not name:
             raise KeyError(f"module name can't contain '.' or be empty, got '{name}'")
-        self._remove_from(name)
+        self._remove_from(name, self._modules)
         self._modules[name] = module
 
     register_module = add_module
