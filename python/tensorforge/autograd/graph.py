@@ -155,6 +155,19 @@ def _apply_hooks(hooks, g):
     return g
 
 
+_callbacks = []  # queued by queue_callback during the outermost backward pass in progress
+_depth = [0]  # backward passes in progress (a hook may start a nested one)
+
+
+def queue_callback(fn) -> None:
+    """Runs ``fn()`` once the backward pass in progress has accumulated every leaf gradient
+    (PyTorch's ``Variable._execution_engine.queue_callback``). Gradient hooks use it to act on
+    the finished ``.grad`` fields: DistributedDataParallel all-reduces them there."""
+    if _depth[0] == 0:
+        raise RuntimeError("[queue_callback] can only be called while a backward pass runs")
+    _callbacks.append(fn)
+
+
 def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None):
     """Propagates ``grads`` from ``roots``. With ``inputs``, returns their gradients
     (``autograd.grad``) instead of accumulating into the leaves' ``.grad``.
@@ -186,6 +199,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
 
     prev_mode = _grad_enabled[0]
     _grad_enabled[0] = bool(create_graph)
+    _depth[0] += 1
     try:
         for r, g in zip(roots, grads):
             if r.grad_fn is not None:
@@ -236,8 +250,13 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 t.grad = t.grad + g
             else:
                 t.grad.add_(g)
+        while _depth[0] == 1 and _callbacks:
+            _callbacks.pop(0)()
     finally:
         _grad_enabled[0] = prev_mode
+        _depth[0] -= 1
+        if _depth[0] == 0:
+            _callbacks.clear()
     return results
 
 

@@ -10,3 +10,4 @@ from .loss import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+from . import parallel  # noqa: E402  ---- distributed (DistributedDataParallel) ----
