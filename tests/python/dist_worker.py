@@ -7,6 +7,7 @@ import copy
 import json
 import os
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -130,6 +131,39 @@ def collectives():
     work = dist.barrier(async_op=True)
     work.wait()
     assert dist.get_backend() == "mpi" and dist.is_initialized()
+
+
+@scenario
+def async_ops():
+    """async_op returns at once (the ranks' agreement check is non-blocking too), and ranks
+    may mix async and blocking calls of the same collective."""
+    r, w = dist.get_rank(), dist.get_world_size()
+    if r == 0:
+        time.sleep(0.3)
+        dist.barrier()
+    else:
+        start = time.perf_counter()
+        work = dist.barrier(async_op=True)
+        assert time.perf_counter() - start < 0.15, "barrier(async_op=True) blocked"
+        assert not work.is_completed()
+        polls = 0
+        while not work.is_completed():
+            time.sleep(0.01)
+            polls += 1
+        assert polls > 3
+    t = tf.full((5000,), float(r + 1))
+    work = dist.all_reduce(t, async_op=r == 1)
+    if r == 1:
+        work.wait()
+    else:
+        assert work is None
+    close(t.numpy(), np.full(5000, sum(range(1, w + 1))))
+    work = dist.all_reduce(tf.ones(3 if r == 0 else 4), async_op=True)
+    expect_raises(RuntimeError, work.wait, "ranks disagree on numel")
+    outs = [tf.zeros(2) for _ in range(w)]
+    work = dist.all_gather(outs, tf.full((2,), float(r)), async_op=True)
+    work.wait()
+    assert [o.tolist() for o in outs] == [[float(k)] * 2 for k in range(w)]
 
 
 @scenario
@@ -281,6 +315,28 @@ def ddp_no_sync():
     for (name, p), q in zip(ddp.module.named_parameters(), ref.parameters()):
         close(p.grad.numpy(), q.grad.numpy(), what=f"grad of {name} after no_sync accumulation")
         same_on_all_ranks(p.grad, f"grad of {name}")
+
+
+@scenario
+def ddp_with_autograd_grad():
+    """A gradient penalty computed with autograd.grad inside the step must not trigger (or use
+    up) the reduction of the real backward."""
+    r, w = dist.get_rank(), dist.get_world_size()
+    ddp = DDP(small_cnn(seed=0))
+    ref = small_cnn(seed=0)
+
+    def loss_of(model, x, y):
+        x = x.detach().requires_grad_(True)
+        out = nn.functional.cross_entropy(model(x), y)
+        (gx,) = tf.autograd.grad(out, x, create_graph=True)
+        return out + (gx * gx).sum()
+
+    x, y = data(40)
+    loss_of(ddp, shard(x, r, w), shard(y, r, w)).backward()
+    for q in range(w):
+        (loss_of(ref, shard(x, q, w), shard(y, q, w)) / w).backward()
+    for (name, p), q in zip(ddp.module.named_parameters(), ref.parameters()):
+        close(p.grad.numpy(), q.grad.numpy(), what=f"grad of {name} with a gradient penalty")
 
 
 class TwoHeads(nn.Module):

@@ -20,8 +20,9 @@ import tensorforge.distributed as dist
 from tensorforge.utils.data import DistributedSampler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCENARIOS = ["collectives", "bad_calls", "ddp_equivalence", "ddp_small_buckets", "ddp_buffers", "ddp_no_sync",
-             "ddp_unused_parameters", "ddp_bad_model", "sampler_default_group"]
+SCENARIOS = ["collectives", "async_ops", "bad_calls", "ddp_equivalence", "ddp_small_buckets", "ddp_buffers",
+             "ddp_no_sync", "ddp_with_autograd_grad", "ddp_unused_parameters", "ddp_bad_model",
+             "sampler_default_group"]
 
 
 def _mpiexec():
@@ -113,16 +114,20 @@ def test_uninitialised_group():
 
 def test_queue_callback_runs_after_leaf_gradients():
     """The engine hook DDP uses: a callback queued from a gradient hook sees every .grad."""
+    graph = tf.autograd.graph
     a = tf.ones(3, requires_grad=True)
     b = tf.ones(2, requires_grad=True)
-    seen = []
+    seen, modes = [], []
 
     def hook(g):
-        tf.autograd.graph.queue_callback(lambda: seen.append((a.grad.tolist(), b.grad.tolist())))
+        modes.append(graph.accumulates_grad())
+        graph.queue_callback(lambda: seen.append((a.grad.tolist(), b.grad.tolist())))
 
     a.register_hook(hook)
     ((a * 2).sum() + (b * 3).sum()).backward()
     assert seen == [([2.0, 2.0, 2.0], [3.0, 3.0])]
+    tf.autograd.grad((a * a).sum(), a)
+    assert modes == [True, False] and not graph.accumulates_grad()
     with pytest.raises(RuntimeError, match="only be called while a backward pass runs"):
         tf.autograd.graph.queue_callback(lambda: None)
 

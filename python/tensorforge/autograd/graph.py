@@ -156,14 +156,21 @@ def _apply_hooks(hooks, g):
 
 
 _callbacks = []  # queued by queue_callback during the outermost backward pass in progress
-_depth = [0]  # backward passes in progress (a hook may start a nested one)
+_passes = []  # one entry per backward pass in progress (a hook may start a nested one): does it
+#               accumulate into .grad (backward) rather than return gradients (autograd.grad)?
+
+
+def accumulates_grad() -> bool:
+    """True while the innermost backward pass in progress accumulates into the leaves' ``.grad``
+    (``backward()``), False during ``autograd.grad`` or outside backward."""
+    return bool(_passes) and _passes[-1]
 
 
 def queue_callback(fn) -> None:
     """Runs ``fn()`` once the backward pass in progress has accumulated every leaf gradient
     (PyTorch's ``Variable._execution_engine.queue_callback``). Gradient hooks use it to act on
     the finished ``.grad`` fields: DistributedDataParallel all-reduces them there."""
-    if _depth[0] == 0:
+    if not _passes:
         raise RuntimeError("[queue_callback] can only be called while a backward pass runs")
     _callbacks.append(fn)
 
@@ -199,7 +206,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
 
     prev_mode = _grad_enabled[0]
     _grad_enabled[0] = bool(create_graph)
-    _depth[0] += 1
+    _passes.append(inputs is None)
     try:
         for r, g in zip(roots, grads):
             if r.grad_fn is not None:
@@ -250,12 +257,12 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 t.grad = t.grad + g
             else:
                 t.grad.add_(g)
-        while _depth[0] == 1 and _callbacks:
+        while len(_passes) == 1 and _callbacks:
             _callbacks.pop(0)()
     finally:
         _grad_enabled[0] = prev_mode
-        _depth[0] -= 1
-        if _depth[0] == 0:
+        _passes.pop()
+        if not _passes:
             _callbacks.clear()
     return results
 

@@ -41,31 +41,44 @@ class ReduceOp(enum.IntEnum):
 
 class Work:
     """The handle an ``async_op=True`` collective returns: ``wait()`` blocks until the tensors
-    hold the result, ``is_completed()`` polls. Call one of them before reading the tensors."""
+    hold the result, ``is_completed()`` polls without blocking. Call one of them before reading
+    the tensors; a call that the ranks disagree on raises from there.
 
-    def __init__(self, requests, finish=None):
-        self._requests, self._finish, self._done = requests, finish, False
+    The ranks' agreement check runs first, non-blocking; the operation itself is posted once it
+    has passed (MPI progresses both inside these calls)."""
+
+    def __init__(self, agreement, post, after=()):
+        self._agreement, self._post, self._after = agreement, post, after
+        self._request, self._done = None, False
 
     def is_completed(self) -> bool:
-        if not self._done:
-            from mpi4py import MPI
-
-            if MPI.Request.Testall(self._requests):
-                self._complete()
+        if self._done:
+            return True
+        if self._request is None:
+            if not self._agreement.ready():
+                return False
+            self._start()
+        if self._request.Test():
+            self._complete()
         return self._done
 
     def wait(self, timeout=None) -> bool:
         if not self._done:
-            from mpi4py import MPI
-
-            MPI.Request.Waitall(self._requests)
+            if self._request is None:
+                self._start()
+            self._request.Wait()
             self._complete()
         return True
 
+    def _start(self) -> None:
+        self._agreement.result()
+        self._request = self._post()
+
     def _complete(self) -> None:
         self._done = True
-        if self._finish is not None:
-            self._finish()
+        for f in self._after:
+            if f is not None:
+                f()
 
 
 def _array(tensor, op: str, what: str = "tensor") -> np.ndarray:
@@ -112,31 +125,52 @@ def _mpi_op(op, arr: np.ndarray, name: str):
 _FIELDS = ("collective", "root", "op", "dtype", "numel", "list length")
 
 
-def _agree(comm, name: str, root=0, op=-1, arr=None, async_op=False, length=-1, error=None) -> bool:
-    """Raises on every rank unless all ranks made the same call with valid arguments. Returns
-    whether any rank asked for async_op: then all use MPI's non-blocking call (a blocking and
-    a non-blocking MPI collective never match), and the blocking ranks wait on it."""
-    from mpi4py import MPI
+class _Agreement:
+    """Every rank's description of its call, compared in one non-blocking MAX-allreduce of
+    (fields, -fields). ``result()`` raises on every rank unless all ranks made the same call
+    with valid arguments, and returns whether any rank asked for async_op: then every rank uses
+    MPI's non-blocking collective (a blocking and a non-blocking MPI call never match)."""
 
-    mine = [_CALLS[name], root, int(op), -1 if arr is None else arr.dtype.num, -1 if arr is None else arr.size,
-            length, int(bool(async_op)), int(error is not None)]
-    both = np.array(mine + [-v for v in mine], np.int64)
-    comm.Allreduce(MPI.IN_PLACE, both, MPI.MAX)
-    both = both.tolist()
-    hi, lo = both[:len(mine)], [-v for v in both[len(mine):]]
+    def __init__(self, comm, name: str, root, op, arr, async_op: bool, length: int, error):
+        from mpi4py import MPI
+
+        self.name, self.root, self.op, self.arr, self.length, self.error = name, root, op, arr, length, error
+        self.mine = [_CALLS[name], root, int(op), -1 if arr is None else arr.dtype.num,
+                     -1 if arr is None else arr.size, length, int(bool(async_op)), int(error is not None)]
+        self.buffer = np.array(self.mine + [-v for v in self.mine], np.int64)
+        self.request = comm.Iallreduce(MPI.IN_PLACE, self.buffer, MPI.MAX)
+
+    def ready(self) -> bool:
+        return self.request.Test()
+
+    def result(self) -> bool:
+        self.request.Wait()
+        n, both = len(self.mine), self.buffer.tolist()
+        hi, lo = both[:n], [-v for v in both[n:]]
+        if self.error is not None:
+            raise self.error
+        if hi[-1]:
+            raise RuntimeError(f"[{self.name}] the arguments were invalid on another rank (see that rank's error)")
+        differ = [f for f, a, b in zip(_FIELDS, hi, lo) if a != b] if hi != lo else ()  # (zip stops at async_op)
+        if differ:
+            arr, op = self.arr, self.op
+            passed = {"collective": self.name, "root": self.root,
+                      "op": ReduceOp(op).name if op in ReduceOp._value2member_map_ else None,
+                      "dtype": None if arr is None else arr.dtype, "numel": None if arr is None else arr.size,
+                      "list length": self.length}
+            mine = ", ".join(f"{f}={passed[f]}" for f in differ)
+            raise RuntimeError(f"[{self.name}] ranks disagree on {', '.join(differ)} (rank {_state['rank']} passed "
+                               f"{mine}): every rank must make the same call, with tensors of the same size and dtype")
+        return bool(hi[-2])
+
+
+def _agree(comm, name: str, root=0, op=-1, arr=None, async_op=False, length=-1, error=None) -> _Agreement:
+    """Starts the agreement check; a rank whose own arguments are invalid waits for it (so the
+    others learn of the error) and raises here."""
+    agreement = _Agreement(comm, name, root, op, arr, async_op, length, error)
     if error is not None:
-        raise error
-    if hi[-1]:
-        raise RuntimeError(f"[{name}] the arguments were invalid on another rank (see that rank's error)")
-    differ = [f for f, a, b in zip(_FIELDS, hi, lo) if a != b] if hi != lo else ()  # (zip stops at async_op)
-    if differ:
-        op_name = ReduceOp(op).name if op in ReduceOp._value2member_map_ else None
-        passed = {"collective": name, "root": root, "op": op_name, "dtype": None if arr is None else arr.dtype,
-                  "numel": None if arr is None else arr.size, "list length": length}
-        mine = ", ".join(f"{f}={passed[f]}" for f in differ)
-        raise RuntimeError(f"[{name}] ranks disagree on {', '.join(differ)} (rank {_state['rank']} passed {mine}): "
-                           "every rank must make the same call, with tensors of the same size and dtype")
-    return bool(hi[-2])
+        agreement.result()
+    return agreement
 
 
 def _check_root(root, size: int, name: str, what: str) -> int:
@@ -145,20 +179,19 @@ def _check_root(root, size: int, name: str, what: str) -> int:
     return int(root)
 
 
-def _finish(async_op: bool, request, *after):
-    """Waits for ``request`` (or, with async_op, returns a Work that will), then runs the
-    write-backs in ``after``."""
-    steps = [f for f in after if f is not None]
-
-    def done():
-        for f in steps:
-            f()
-
+def _run(agreement: _Agreement, async_op: bool, blocking, post, *after):
+    """Finishes a collective once the ranks agree: ``blocking()`` makes the blocking MPI call,
+    ``post()`` the non-blocking one (returning its request); ``after`` holds the write-backs.
+    Returns a Work with async_op, else None once the tensors hold the result."""
     if async_op:
-        return Work([request], done)
-    if request is not None:
-        request.Wait()
-    done()
+        return Work(agreement, post, after)
+    if agreement.result():
+        post().Wait()
+    else:
+        blocking()
+    for f in after:
+        if f is not None:
+            f()
     return None
 
 
@@ -176,17 +209,15 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group=None, async_op
         mpi_op = _mpi_op(op, arr, "all_reduce")
     except (TypeError, ValueError) as e:
         error = e
-    nonblocking = _agree(comm, "all_reduce", op=op if error is None else -1, arr=arr, async_op=async_op,
-                         error=error)
+    agreement = _agree(comm, "all_reduce", op=op if error is None else -1, arr=arr, async_op=async_op,
+                       error=error)
     buf, back = _packed(arr)
     from mpi4py import MPI
 
     size = comm.Get_size()
     scale = (lambda: np.divide(buf, size, out=buf)) if op == ReduceOp.AVG else None
-    if nonblocking:
-        return _finish(async_op, comm.Iallreduce(MPI.IN_PLACE, buf, mpi_op), scale, back)
-    comm.Allreduce(MPI.IN_PLACE, buf, mpi_op)
-    return _finish(False, None, scale, back)
+    return _run(agreement, async_op, lambda: comm.Allreduce(MPI.IN_PLACE, buf, mpi_op),
+                lambda: comm.Iallreduce(MPI.IN_PLACE, buf, mpi_op), scale, back)
 
 
 def reduce(tensor: Tensor, dst: int = 0, op: ReduceOp = ReduceOp.SUM, group=None, async_op: bool = False):
@@ -199,8 +230,8 @@ def reduce(tensor: Tensor, dst: int = 0, op: ReduceOp = ReduceOp.SUM, group=None
         dst = _check_root(dst, comm.Get_size(), "reduce", "dst")
     except (TypeError, ValueError) as e:
         error = e
-    nonblocking = _agree(comm, "reduce", root=dst if error is None else -1, op=op if error is None else -1,
-                         arr=arr, async_op=async_op, error=error)
+    agreement = _agree(comm, "reduce", root=dst if error is None else -1, op=op if error is None else -1,
+                       arr=arr, async_op=async_op, error=error)
     from mpi4py import MPI
 
     root = comm.Get_rank() == dst
@@ -208,10 +239,8 @@ def reduce(tensor: Tensor, dst: int = 0, op: ReduceOp = ReduceOp.SUM, group=None
     send, recv = (MPI.IN_PLACE, buf) if root else (buf, None)
     size = comm.Get_size()
     scale = (lambda: np.divide(buf, size, out=buf)) if op == ReduceOp.AVG and root else None
-    if nonblocking:
-        return _finish(async_op, comm.Ireduce(send, recv, mpi_op, root=dst), scale, back)
-    comm.Reduce(send, recv, mpi_op, root=dst)
-    return _finish(False, None, scale, back)
+    return _run(agreement, async_op, lambda: comm.Reduce(send, recv, mpi_op, root=dst),
+                lambda: comm.Ireduce(send, recv, mpi_op, root=dst), scale, back)
 
 
 def broadcast(tensor: Tensor, src: int = 0, group=None, async_op: bool = False):
@@ -223,13 +252,11 @@ def broadcast(tensor: Tensor, src: int = 0, group=None, async_op: bool = False):
         src = _check_root(src, comm.Get_size(), "broadcast", "src")
     except (TypeError, ValueError) as e:
         error = e
-    nonblocking = _agree(comm, "broadcast", root=src if error is None else -1, arr=arr, async_op=async_op,
-                         error=error)
+    agreement = _agree(comm, "broadcast", root=src if error is None else -1, arr=arr, async_op=async_op,
+                       error=error)
     buf, back = _packed(arr)
-    if nonblocking:
-        return _finish(async_op, comm.Ibcast(buf, root=src), back)
-    comm.Bcast(buf, root=src)
-    return _finish(False, None, back)
+    return _run(agreement, async_op, lambda: comm.Bcast(buf, root=src), lambda: comm.Ibcast(buf, root=src),
+                back)
 
 
 def _check_list(tensors, arr: np.ndarray, size: int, name: str, what: str) -> list:
@@ -262,13 +289,11 @@ def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = F
         arrays = _check_list(tensor_list, arr, comm.Get_size(), "all_gather", "tensor_list")
     except (TypeError, ValueError) as e:
         error = e
-    nonblocking = _agree(comm, "all_gather", arr=arr, async_op=async_op, error=error)
+    agreement = _agree(comm, "all_gather", arr=arr, async_op=async_op, error=error)
     send = np.ascontiguousarray(arr).reshape(-1)
     rows = np.empty((comm.Get_size(), arr.size), arr.dtype)
-    if nonblocking:
-        return _finish(async_op, comm.Iallgather(send, rows), _unstack(rows, arrays))
-    comm.Allgather(send, rows)
-    return _finish(False, None, _unstack(rows, arrays))
+    return _run(agreement, async_op, lambda: comm.Allgather(send, rows), lambda: comm.Iallgather(send, rows),
+                _unstack(rows, arrays))
 
 
 def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=None, async_op: bool = False):
@@ -284,13 +309,11 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
                              f"expected world_size * {arr.size} = {arr.size * comm.Get_size()} of {arr.dtype}")
     except (TypeError, ValueError) as e:
         error = e
-    nonblocking = _agree(comm, "all_gather_into_tensor", arr=arr, async_op=async_op, error=error)
+    agreement = _agree(comm, "all_gather_into_tensor", arr=arr, async_op=async_op, error=error)
     send = np.ascontiguousarray(arr)
     buf, back = _packed(out)
-    if nonblocking:
-        return _finish(async_op, comm.Iallgather(send, buf), back)
-    comm.Allgather(send, buf)
-    return _finish(False, None, back)
+    return _run(agreement, async_op, lambda: comm.Allgather(send, buf), lambda: comm.Iallgather(send, buf),
+                back)
 
 
 def gather(tensor: Tensor, gather_list: list | None = None, dst: int = 0, group=None, async_op: bool = False):
@@ -307,16 +330,14 @@ def gather(tensor: Tensor, gather_list: list | None = None, dst: int = 0, group=
             raise ValueError("[gather] gather_list must be None on ranks other than dst")
     except (TypeError, ValueError) as e:
         error = e
-    nonblocking = _agree(comm, "gather", root=dst if error is None else -1, arr=arr, async_op=async_op,
-                         error=error)
+    agreement = _agree(comm, "gather", root=dst if error is None else -1, arr=arr, async_op=async_op,
+                       error=error)
     send = np.ascontiguousarray(arr).reshape(-1)
     root = comm.Get_rank() == dst
     rows = np.empty((comm.Get_size(), arr.size), arr.dtype) if root else None
     copy = _unstack(rows, arrays) if root else None
-    if nonblocking:
-        return _finish(async_op, comm.Igather(send, rows, root=dst), copy)
-    comm.Gather(send, rows, root=dst)
-    return _finish(False, None, copy)
+    return _run(agreement, async_op, lambda: comm.Gather(send, rows, root=dst),
+                lambda: comm.Igather(send, rows, root=dst), copy)
 
 
 def scatter(tensor: Tensor, scatter_list: list | None = None, src: int = 0, group=None, async_op: bool = False):
@@ -333,23 +354,18 @@ def scatter(tensor: Tensor, scatter_list: list | None = None, src: int = 0, grou
             raise ValueError("[scatter] scatter_list must be None on ranks other than src")
     except (TypeError, ValueError) as e:
         error = e
-    nonblocking = _agree(comm, "scatter", root=src if error is None else -1, arr=arr, async_op=async_op,
-                         error=error)
+    agreement = _agree(comm, "scatter", root=src if error is None else -1, arr=arr, async_op=async_op,
+                       error=error)
     rows = np.stack([a.reshape(-1) for a in arrays]) if arrays is not None else None
     buf, back = _packed(arr)
-    if nonblocking:
-        return _finish(async_op, comm.Iscatter(rows, buf, root=src), back)
-    comm.Scatter(rows, buf, root=src)
-    return _finish(False, None, back)
+    return _run(agreement, async_op, lambda: comm.Scatter(rows, buf, root=src),
+                lambda: comm.Iscatter(rows, buf, root=src), back)
 
 
 def barrier(group=None, async_op: bool = False, device_ids=None):
     """Returns once every rank has called it (or, with ``async_op``, a Work to wait on)."""
     comm = _comm("barrier", group)
-    if _agree(comm, "barrier", async_op=async_op):
-        return _finish(async_op, comm.Ibarrier())
-    comm.Barrier()
-    return None
+    return _run(_agree(comm, "barrier", async_op=async_op), async_op, comm.Barrier, comm.Ibarrier)
 
 
 def all_gather_object(object_list: list, obj, group=None) -> None:
@@ -359,7 +375,7 @@ def all_gather_object(object_list: list, obj, group=None) -> None:
     if not isinstance(object_list, list) or len(object_list) != comm.Get_size():
         error = ValueError(f"[all_gather_object] object_list must be a list of world_size={comm.Get_size()} "
                            "entries")
-    _agree(comm, "all_gather_object", error=error)
+    _agree(comm, "all_gather_object", error=error).result()
     object_list[:] = comm.allgather(obj)
 
 
@@ -375,7 +391,7 @@ def broadcast_object_list(object_list: list, src: int = 0, group=None, device=No
     except (TypeError, ValueError) as e:
         error = e
     n = len(object_list) if error is None else 0
-    _agree(comm, "broadcast_object_list", root=src if error is None else -1, length=n, error=error)
+    _agree(comm, "broadcast_object_list", root=src if error is None else -1, length=n, error=error).result()
     result = comm.bcast(object_list if comm.Get_rank() == src else None, root=src)
     object_list[:] = result
 
@@ -392,7 +408,7 @@ def gather_object(obj, object_gather_list: list | None = None, dst: int = 0, gro
                              "entries on dst")
     except (TypeError, ValueError) as e:
         error = e
-    _agree(comm, "gather_object", root=dst if error is None else -1, error=error)
+    _agree(comm, "gather_object", root=dst if error is None else -1, error=error).result()
     result = comm.gather(obj, root=dst)
     if comm.Get_rank() == dst:
         object_gather_list[:] = result

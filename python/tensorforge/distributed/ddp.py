@@ -17,7 +17,7 @@ import contextlib
 
 import numpy as np
 
-from ..autograd.graph import is_grad_enabled, queue_callback
+from ..autograd.graph import accumulates_grad, is_grad_enabled, queue_callback
 from ..nn.module import Module
 from ..tensor import zeros_like
 from .collectives import _broadcast_coalesced
@@ -63,8 +63,9 @@ class DistributedDataParallel(Module):
         init_sync: verify shapes and broadcast rank 0's state at construction (default True).
         dim, check_reduction, gradient_as_bucket_view, static_graph: accepted, no effect.
 
-    The reduction happens in the first backward after a forward run with gradients enabled
-    outside ``no_sync()``; ``autograd.grad`` is not supported (as in PyTorch).
+    The reduction happens in the first ``backward()`` after a forward run with gradients
+    enabled outside ``no_sync()``; ``autograd.grad`` calls (e.g. a gradient penalty) neither
+    trigger nor receive it, as in PyTorch.
 
     Example:
         >>> dist.init_process_group("mpi")
@@ -185,6 +186,8 @@ class DistributedDataParallel(Module):
     # ---- backward ----------------------------------------------------------------------------
     def _grad_hook(self, i: int):
         def hook(grad):
+            if not accumulates_grad():  # autograd.grad leaves .grad alone, and so does DDP
+                return None
             self._used[i] = 1
             if self._expect_backward and not self._reduction_queued:
                 self._reduction_queued = True

@@ -103,6 +103,7 @@ def main(argv=None) -> dict:
     seen = seconds = 0.0
     for epoch in range(1, args.epochs + 1):
         sampler.set_epoch(epoch)
+        dist.barrier()  # start together: rank 0 evaluated the previous epoch while the others waited
         loss, n, s = train_epoch(model, loader, opt, loss_fn)
         sums, slowest = tf.tensor([loss, float(n)], dtype="float64"), tf.tensor([s], dtype="float64")
         dist.all_reduce(sums)  # losses and samples of all ranks
