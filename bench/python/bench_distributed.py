@@ -46,6 +46,23 @@ def digits_models(tf, torch):
     return ours, theirs
 
 
+def collectives(tf, dist, torch, tdist, n: int, label: str, repeats: int) -> None:
+    from mpi4py import MPI
+    from timer import compare
+
+    a, b = tf.ones(n), torch.ones(n)
+    raw = a.numpy()
+    compare(f"all_reduce SUM, {label}", lambda: dist.all_reduce(a), lambda: tdist.all_reduce(b),
+            target=1.0, repeats=repeats, min_time=0)
+    compare(f"all_reduce AVG, {label}", lambda: dist.all_reduce(a, dist.ReduceOp.AVG),
+            lambda: tdist.all_reduce(b, tdist.ReduceOp.AVG), target=1.0, repeats=repeats, min_time=0)
+    compare(f"broadcast, {label}", lambda: dist.broadcast(a, 0), lambda: tdist.broadcast(b, 0),
+            target=1.0, repeats=repeats, min_time=0)
+    compare(f"all_reduce SUM, {label}: ours vs raw mpi4py Allreduce (wrapper cost)",
+            lambda: dist.all_reduce(a), lambda: MPI.COMM_WORLD.Allreduce(MPI.IN_PLACE, raw, MPI.SUM),
+            repeats=repeats, min_time=0)
+
+
 def run_rank() -> None:
     import tensorforge as tf
     import tensorforge.distributed as dist
@@ -69,22 +86,8 @@ def run_rank() -> None:
     if rank != 0:
         sys.stdout = open(os.devnull, "w")
     header(f"distributed, {world} ranks (ours: MPI; torch: gloo)")
-
-    from mpi4py import MPI
-
     for n, label, repeats in ((4 << 20, "4M floats", 15), (1 << 10, "1K floats", 61)):
-        a, b = tf.ones(n), torch.ones(n)
-        compare(f"all_reduce SUM, {label}", lambda: dist.all_reduce(a), lambda: tdist.all_reduce(b),
-                target=1.0, repeats=repeats, min_time=0)
-        compare(f"all_reduce AVG, {label}", lambda: dist.all_reduce(a, dist.ReduceOp.AVG),
-                lambda: tdist.all_reduce(b, tdist.ReduceOp.AVG), target=1.0, repeats=repeats, min_time=0)
-        compare(f"broadcast, {label}", lambda: dist.broadcast(a, 0), lambda: tdist.broadcast(b, 0),
-                target=1.0, repeats=repeats, min_time=0)
-        raw = a.numpy()
-        compare(f"all_reduce SUM, {label}: ours vs raw mpi4py Allreduce (wrapper cost)",
-                lambda: dist.all_reduce(a), lambda: MPI.COMM_WORLD.Allreduce(MPI.IN_PLACE, raw, MPI.SUM),
-                repeats=repeats, min_time=0)
-        del a, b
+        collectives(tf, dist, torch, tdist, n, label, repeats)
 
     ours, theirs = digits_models(tf, torch)
     ddp = tf.nn.parallel.DistributedDataParallel(ours)

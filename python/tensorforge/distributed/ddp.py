@@ -26,7 +26,7 @@ from .process_group import _check_group, _comm
 
 # Further torch arguments: accepted at their defaults (None / False), refused otherwise.
 _UNSUPPORTED = {"delay_all_reduce_named_params", "param_to_hook_all_reduce", "mixed_precision", "device_mesh",
-             "skip_all_reduce_unused_params", "bucket_cap_mb_list", "batched_grad_copy"}
+                "skip_all_reduce_unused_params", "bucket_cap_mb_list", "batched_grad_copy"}
 
 
 class _Bucket:
