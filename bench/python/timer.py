@@ -47,13 +47,14 @@ def _fmt(seconds: float) -> str:
 ROWS: list = []
 
 
-def compare(name: str, ours, theirs, target: float | None = None, repeats: int = 15) -> float:
-    """Times both, prints one row, returns the ratio. Alternates the two to share the noise."""
+def compare(name: str, ours, theirs, target: float | None = None, repeats: int = 15, min_time: float = 0.02) -> float:
+    """Times both, prints one row, returns the ratio. Alternates the two to share the noise.
+    ``min_time=0`` times single calls (collectives: every rank must make the same calls)."""
     t_ours, t_theirs = [], []
     for _ in range(3):
-        t_ours.append(measure(ours, repeats=max(3, repeats // 3)))
+        t_ours.append(measure(ours, repeats=max(3, repeats // 3), min_time=min_time))
         if theirs is not None:
-            t_theirs.append(measure(theirs, repeats=max(3, repeats // 3)))
+            t_theirs.append(measure(theirs, repeats=max(3, repeats // 3), min_time=min_time))
     a = statistics.median(t_ours)
     b = statistics.median(t_theirs) if t_theirs else float("nan")
     ratio = b / a

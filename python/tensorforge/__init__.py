@@ -49,3 +49,4 @@ from .serialization import load, save  # noqa: E402
 from . import data  # noqa: E402
 from . import optim, utils  # noqa: E402
 from . import train, tune  # noqa: E402
+from . import distributed  # noqa: E402  ---- distributed (MPI data parallelism) ----

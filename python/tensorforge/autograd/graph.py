@@ -155,6 +155,26 @@ def _apply_hooks(hooks, g):
     return g
 
 
+_callbacks = []  # queued by queue_callback during the outermost backward pass in progress
+_passes = []  # one entry per backward pass in progress (a hook may start a nested one): does it
+#               accumulate into .grad (backward) rather than return gradients (autograd.grad)?
+
+
+def accumulates_grad() -> bool:
+    """True while the innermost backward pass in progress accumulates into the leaves' ``.grad``
+    (``backward()``), False during ``autograd.grad`` or outside backward."""
+    return bool(_passes) and _passes[-1]
+
+
+def queue_callback(fn) -> None:
+    """Runs ``fn()`` once the backward pass in progress has accumulated every leaf gradient
+    (PyTorch's ``Variable._execution_engine.queue_callback``). Gradient hooks use it to act on
+    the finished ``.grad`` fields: DistributedDataParallel all-reduces them there."""
+    if not _passes:
+        raise RuntimeError("[queue_callback] can only be called while a backward pass runs")
+    _callbacks.append(fn)
+
+
 def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None):
     """Propagates ``grads`` from ``roots``. With ``inputs``, returns their gradients
     (``autograd.grad``) instead of accumulating into the leaves' ``.grad``.
@@ -186,6 +206,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
 
     prev_mode = _grad_enabled[0]
     _grad_enabled[0] = bool(create_graph)
+    _passes.append(inputs is None)
     try:
         for r, g in zip(roots, grads):
             if r.grad_fn is not None:
@@ -237,8 +258,13 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 t.grad = t.grad + g
             else:
                 t.grad.add_(g)
+        while len(_passes) == 1 and _callbacks:
+            _callbacks.pop(0)()
     finally:
         _grad_enabled[0] = prev_mode
+        _passes.pop()
+        if not _passes:
+            _callbacks.clear()
     return results
 
 

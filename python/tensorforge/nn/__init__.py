@@ -12,3 +12,4 @@ from .pool import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from . import parallel  # noqa: E402  ---- distributed (DistributedDataParallel) ----

@@ -6,3 +6,6 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, Su
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader",
            "default_collate", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "BatchSampler"]
+from .distributed import DistributedSampler  # noqa: E402  ---- distributed ----
+
+__all__ += ["DistributedSampler"]
