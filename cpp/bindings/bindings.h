@@ -12,4 +12,5 @@ void bind_norm(pybind11::module_& m);   // normalisation, dropout, losses
 void bind_optim(pybind11::module_& m);  // fused optimizer updates
 void bind_io(pybind11::module_& m);     // safetensors files
 void bind_image(pybind11::module_& m);  // image augmentation (per-image flips, crops, warps)
+void bind_sort(pybind11::module_& m);   // sorting, selection, scans
 }  // namespace tensorforge::bindings

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_C, m) {
   tensorforge::bindings::bind_optim(m);
   tensorforge::bindings::bind_io(m);
   tensorforge::bindings::bind_image(m);
+  tensorforge::bindings::bind_sort(m);
 }

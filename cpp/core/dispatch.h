@@ -224,6 +224,40 @@ using ImageRemapKernel = void (*)(const char* x, char* out, const ImageGeom& g, 
 using ImageAffineKernel = void (*)(const char* x, char* out, const ImageGeom& g, const double* matrices,
                                    const double* fill, bool bilinear);
 
+// ---- sort (cpu/sort) ----
+// Along the last axis of a contiguous [rows, n] tensor, in PyTorch's order (NaN above +inf, -0 equal
+// to +0) with ties kept in index order (a stable sort; descending keeps ties in index order too).
+// Rows hold fewer than 2^32 elements. sort writes values / int64 indices (either may be null).
+using SortKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n,
+                            bool descending);
+// The k largest (or smallest) of each row, best first (ties: lower index first): [rows, k] outputs.
+using TopkKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n,
+                            int64_t k, bool largest);
+// One element per row: mode 0 the k-th smallest (0-based); 1 the lower median (a NaN row gives its
+// first NaN); 2 the lower median of the non-NaN values (a row of NaN only gives its first NaN).
+using KthKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n,
+                           int64_t k, int mode);
+// The most frequent value per row (the smallest of equally frequent ones) and its last index.
+using ModeKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n);
+// For each of m values per row, the insertion point into that row's sorted n boundaries (row r's
+// boundaries start r * sorted_row_stride elements in; stride 0 shares one row). sorter (may be
+// null) holds the ascending order of each boundary row. right: after equal boundaries.
+using SearchSortedKernel = void (*)(const char* sorted, const int64_t* sorter, int64_t sorted_row_stride,
+                                    const char* values, char* out, bool out_int32, int64_t rows, int64_t n,
+                                    int64_t m, bool right);
+
+// ---- scan (cpu/scan) ----
+// Inclusive scans along the middle axis of a contiguous [outer, n, inner] tensor into out of the
+// same layout, from the end when reverse. cumsum / cumprod of bool / int32 / int64 write int64;
+// float inputs accumulate in double (as PyTorch's CPU kernels).
+using ScanKernel = void (*)(const char* in, char* out, int64_t outer, int64_t n, int64_t inner, bool reverse);
+// Running max / min with the index that set it (the latest among equals; a NaN sticks).
+using CumExtremeKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t outer, int64_t n,
+                                  int64_t inner);
+// Gradient of cumprod from grad_out, the input and the output (zeros in the input handled exactly).
+using CumprodBackwardKernel = void (*)(const char* grad, const char* in, const char* out, char* grad_in,
+                                       int64_t outer, int64_t n, int64_t inner);
+
 struct KernelTable {
   const char* isa = "none";
   UnaryLoop unary[static_cast<int>(UnaryOp::Count)][kNumDTypes] = {};
@@ -280,6 +314,19 @@ struct KernelTable {
   // ---- image (cpu/image) ----
   ImageRemapKernel image_remap[kNumDTypes] = {};
   ImageAffineKernel image_affine[kNumDTypes] = {};
+  // ---- sort (cpu/sort) ----
+  SortKernel sort[kNumDTypes] = {};
+  TopkKernel topk[kNumDTypes] = {};
+  KthKernel kthvalue[kNumDTypes] = {};
+  ModeKernel mode[kNumDTypes] = {};
+  SearchSortedKernel searchsorted[kNumDTypes] = {};
+  // ---- scan (cpu/scan) ----
+  ScanKernel cumsum[kNumDTypes] = {};
+  ScanKernel cumprod[kNumDTypes] = {};
+  ScanKernel logcumsumexp[kNumDTypes] = {};
+  CumExtremeKernel cummax[kNumDTypes] = {};
+  CumExtremeKernel cummin[kNumDTypes] = {};
+  CumprodBackwardKernel cumprod_backward[kNumDTypes] = {};
 };
 
 /// The active table (chosen once from CPUID; see set_isa).

@@ -22,4 +22,6 @@ void register_norm(KernelTable& t);         // cpu/norm: batch norm, layer norm,
 void register_loss(KernelTable& t);         // cpu/loss: fused softmax cross-entropy and other losses
 void register_optim(KernelTable& t);        // cpu/optim: fused optimizer updates
 void register_image(KernelTable& t);        // cpu/image: per-image remap and affine warp (augmentation)
+void register_sort(KernelTable& t);         // cpu/sort: sort, top-k, k-th value, mode, binary search
+void register_scan(KernelTable& t);         // cpu/scan: cumsum, cumprod, logcumsumexp, cummax / cummin
 }  // namespace tensorforge::cpu::TF_ISA_NS

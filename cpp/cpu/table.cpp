@@ -17,6 +17,8 @@ void fill_table(KernelTable& t) {
   register_loss(t);
   register_optim(t);
   register_image(t);
+  register_sort(t);
+  register_scan(t);
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

@@ -20,6 +20,8 @@ from .autograd import no_grad as inference_mode
 from .autograd.ops import *  # noqa: F401,F403  (the math: add, exp, sum, matmul, cat, ...)
 from .autograd.ops import (abs, all, any, max, min, pow, round, sum)  # noqa: A004  (shadow builtins as torch does)
 from .autograd.ops import to_dtype_op as _to_dtype_op
+from .autograd.sort_ops import *  # noqa: F401,F403  (sort, topk, median, unique, cumsum, ...)
+from . import return_types
 from . import cuda, backends
 
 __version__ = "0.1.0"

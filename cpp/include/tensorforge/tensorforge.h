@@ -10,5 +10,6 @@
 #include "tensorforge/ops.h"
 #include "tensorforge/parallel.h"
 #include "tensorforge/serialize.h"
+#include "tensorforge/sort_ops.h"
 #include "tensorforge/tensor.h"
 

@@ -656,3 +656,47 @@ def pointwise_loss(node, g):
                                         _needs(node, 0), _needs(node, 1))
     return (sum_to(_wrap(gx), x._c.shape) if gx is not None and _needs(node, 0) else None,
             sum_to(_wrap(gt), t._c.shape) if gt is not None and _needs(node, 1) else None)
+
+
+# ---- sorting, selection, scans (autograd/sort_ops.py) ----
+def sort_backward(node, g):
+    """sort / topk / cummax / cummin: each output element came from input[indices] along dim."""
+    (x,) = node.parents
+    dim, indices = node.info
+    if x.ndim == 0:
+        return (g.reshape([]),)
+    return (O.scatter_add(_zeros(list(x.shape), g.dtype), dim, indices, g),)
+
+
+def evenly_distribute(node, g):
+    """Whole-tensor median: the gradient is shared by every element equal to the result."""
+    x, out = node.saved
+    mask = O.logical_or(O.eq(x, out), O.logical_and(O.isnan(x), O.isnan(out)))
+    maskf = O.to_dtype_op(mask, g.dtype)
+    return (O.div(O.mul(maskf, g), O.sum(maskf)),)
+
+
+def cumsum(node, g):
+    dim, reverse = node.info
+    return (S._cumsum(g, dim, not reverse),)
+
+
+def cumprod(node, g):
+    x, out = node.saved
+    return (_wrap(_C.cumprod_backward(g._c, x._c, out._c, node.info)),)
+
+
+def logcumsumexp(node, g):
+    # grad_j = sum_{i >= j} g_i exp(x_j - out_i), split by the sign of g and summed in log space.
+    x, out = node.saved
+    dim, reverse = node.info
+    lowest = O.as_operand(-math.inf, g)
+    log_abs = O.log(O.abs(g))
+    pos = O.where(O.gt(g, 0.0), log_abs, lowest)
+    neg = O.where(O.lt(g, 0.0), log_abs, lowest)
+    gpos = O.exp(O.add(S._logcumsumexp(O.sub(pos, out), dim, not reverse), x))
+    gneg = O.exp(O.add(S._logcumsumexp(O.sub(neg, out), dim, not reverse), x))
+    return (O.sub(gpos, gneg),)
+
+
+from . import sort_ops as S  # noqa: E402  (uses this module's rules)
