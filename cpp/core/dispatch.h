@@ -258,6 +258,24 @@ using CumExtremeKernel = void (*)(const char* in, char* values, int64_t* indices
 using CumprodBackwardKernel = void (*)(const char* grad, const char* in, const char* out, char* grad_in,
                                        int64_t outer, int64_t n, int64_t inner);
 
+// ---- scatter (cpu/index/scatter.cpp) ----
+// out[p with p[dim] replaced by index[p]] (op)= src[p] for every position p of the index tensor
+// (contiguous int64 of `ndim` dims, values in [0, out_size)); strides in elements, src strides all
+// 0 broadcast one value. Updates of one line (all coordinates but dim fixed) apply in index order.
+enum class ScatterOp : uint8_t { Assign, Sum, Prod, Amax, Amin };  // Amax / Amin: NaN wins
+struct ScatterGeom {
+  int ndim;
+  int dim;
+  const int64_t* shape;  // of the index tensor
+  const int64_t* out_strides;
+  const int64_t* src_strides;
+  int64_t out_size;      // out's size along dim
+};
+using ScatterKernel = void (*)(char* out, const int64_t* index, const char* src, const ScatterGeom& g, ScatterOp op);
+// Histogram of n contiguous values into `bins` equal bins over [lo, hi] (out: bins elements of the
+// input's dtype); values outside [lo, hi] and NaN are skipped.
+using HistcKernel = void (*)(const char* in, int64_t n, char* out, int64_t bins, double lo, double hi);
+
 struct KernelTable {
   const char* isa = "none";
   UnaryLoop unary[static_cast<int>(UnaryOp::Count)][kNumDTypes] = {};
@@ -327,6 +345,9 @@ struct KernelTable {
   CumExtremeKernel cummax[kNumDTypes] = {};
   CumExtremeKernel cummin[kNumDTypes] = {};
   CumprodBackwardKernel cumprod_backward[kNumDTypes] = {};
+  // ---- scatter (cpu/index/scatter.cpp) ----
+  ScatterKernel scatter[kNumDTypes] = {};
+  HistcKernel histc[kNumDTypes] = {};
 };
 
 /// The active table (chosen once from CPUID; see set_isa).

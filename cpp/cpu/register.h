@@ -24,4 +24,5 @@ void register_optim(KernelTable& t);        // cpu/optim: fused optimizer update
 void register_image(KernelTable& t);        // cpu/image: per-image remap and affine warp (augmentation)
 void register_sort(KernelTable& t);         // cpu/sort: sort, top-k, k-th value, mode, binary search
 void register_scan(KernelTable& t);         // cpu/scan: cumsum, cumprod, logcumsumexp, cummax / cummin
+void register_scatter(KernelTable& t);      // cpu/index/scatter.cpp: scatter along a dim, histc
 }  // namespace tensorforge::cpu::TF_ISA_NS

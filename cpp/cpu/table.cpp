@@ -19,6 +19,7 @@ void fill_table(KernelTable& t) {
   register_image(t);
   register_sort(t);
   register_scan(t);
+  register_scatter(t);
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

@@ -21,6 +21,8 @@ from .autograd.ops import *  # noqa: F401,F403  (the math: add, exp, sum, matmul
 from .autograd.ops import (abs, all, any, max, min, pow, round, sum)  # noqa: A004  (shadow builtins as torch does)
 from .autograd.ops import to_dtype_op as _to_dtype_op
 from .autograd.sort_ops import *  # noqa: F401,F403  (sort, topk, median, unique, cumsum, ...)
+from .autograd.shape_ops import *  # noqa: F401,F403  (flip, roll, repeat, tril, diagonal, meshgrid, ...)
+from .autograd.scatter_ops import *  # noqa: F401,F403  (scatter, scatter_reduce, index_copy, bincount, ...)
 from . import return_types
 from . import cuda, backends
 

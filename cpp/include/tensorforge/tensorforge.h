@@ -10,6 +10,8 @@
 #include "tensorforge/ops.h"
 #include "tensorforge/parallel.h"
 #include "tensorforge/serialize.h"
+#include "tensorforge/scatter_ops.h"
+#include "tensorforge/shape_ops.h"
 #include "tensorforge/sort_ops.h"
 #include "tensorforge/tensor.h"
 

@@ -700,3 +700,148 @@ def logcumsumexp(node, g):
 
 
 from . import sort_ops as S  # noqa: E402  (uses this module's rules)
+
+
+# ---- data movement (autograd/shape_ops.py) ----
+def flip(node, g):
+    return (M.flip(g, node.info),)
+
+
+def roll(node, g):
+    shifts, dims = node.info
+    return (M.roll(g, [-s for s in shifts], dims or None),)
+
+
+def repeat(node, g):
+    """Sums the gradient over the copies: g seen as [r0, s0, r1, s1, ...], summed over the r's."""
+    shape, reps = node.info
+    sizes = [1] * (len(reps) - len(shape)) + list(shape)
+    split = []
+    for r, s in zip(reps, sizes):
+        split += [r, s]
+    gs = O.sum(O.reshape(g, split), list(range(0, len(split), 2)))
+    return (O.reshape(gs, list(shape)),)
+
+
+def tril(node, g):
+    diagonal, lower = node.info
+    return ((M.tril if lower else M.triu)(g, diagonal),)
+
+
+def diag_embed(node, g):
+    offset, dim1, dim2 = node.info
+    return (M.diagonal(g, offset, dim1, dim2),)
+
+
+from . import shape_ops as M  # noqa: E402  (uses this module's rules)
+
+
+# ---- scatter and index updates (autograd/scatter_ops.py) ----
+def _pad_to(gs, idx, shape):
+    """A src gradient of the index's shape, zero-padded to src's `shape` (a src larger than its index)."""
+    if tuple(gs.shape) == tuple(shape):
+        return gs
+    out = _zeros(list(shape), gs.dtype)
+    O._setitem_c(out._c, tuple(slice(0, s) for s in idx.shape), gs)
+    return out
+
+
+def scatter(node, g):
+    x, src = node.parents
+    (idx,) = node.saved
+    if src is None:  # one value scattered
+        dim, reduce, value = node.info
+        if reduce == "add":
+            return (g, None)
+        if reduce == "multiply":
+            return (O.mul(g, SC.scatter(O.add(_zeros(g.shape, g.dtype), 1.0), dim, idx, value, reduce="multiply")), None)
+        return (SC.scatter(g, dim, idx, 0.0), None)
+    dim = node.info
+    gx = SC.scatter(g, dim, idx, 0.0) if x._requires_grad else None
+    gs = _pad_to(O.gather(g, dim, idx), idx, src.shape) if src._requires_grad else None
+    return gx, gs
+
+
+def scatter_reduce(node, g):
+    """PyTorch's formulas: mean divides by the counts, amax / amin share the gradient evenly
+    between equal extremes, prod handles zeros exactly."""
+    x, src = node.parents
+    sx, ss, idx, out = node.saved
+    dim, reduce, include_self = node.info
+    if reduce == "sum":
+        gx, gs = g, O.gather(g, dim, idx)
+    elif reduce == "mean":
+        count = O.scatter_add(O.add(_zeros(g.shape, g.dtype), 1.0 if include_self else 0.0), dim, idx,
+                              O.add(_zeros(idx.shape, g.dtype), 1.0))
+        count = O.where(O.eq(count, 0.0), O.as_operand(1.0, count), count)
+        gx = O.div(g, count)
+        gs = O.div(O.gather(g, dim, idx), O.gather(count, dim, idx))
+    elif reduce == "prod":
+        one = O.as_operand(1.0, sx)
+        masked_self = O.where(O.eq(sx, 0.0), one, sx)
+        gx = O.div(O.mul(g, SC.scatter_reduce(masked_self, dim, idx, ss, "prod", include_self=include_self)),
+                   masked_self)
+        src_zero = O.eq(ss, 0.0)
+        zeros_per_target = O.scatter_add(_zeros(g.shape, g.dtype), dim, idx, O.to_dtype_op(src_zero, g.dtype))
+        single_zero = O.logical_and(src_zero, O.eq(O.gather(zeros_per_target, dim, idx), 1.0))
+        without_zero = SC.scatter_reduce(sx, dim, idx, O.where(single_zero, one, ss), "prod", include_self=include_self)
+        gs = O.where(single_zero, O.gather(O.mul(g, without_zero), dim, idx),
+                     O.div(O.gather(O.mul(g, out), dim, idx), O.where(src_zero, one, ss)))
+    else:  # amax / amin
+        value = O.gather(out, dim, idx)
+        self_is = O.to_dtype_op(O.eq(sx, out), g.dtype)
+        src_is = O.to_dtype_op(O.eq(ss, value), g.dtype)
+        if not include_self:
+            self_is = SC.scatter(self_is, dim, idx, 0.0)
+        share = O.div(g, O.scatter_add(self_is, dim, idx, src_is))
+        gx = O.mul(self_is, share)
+        gs = O.mul(src_is, O.gather(share, dim, idx))
+    if not include_self:
+        gx = SC.scatter(gx, dim, idx, 0.0)
+    return (gx if x._requires_grad else None), (_pad_to(gs, idx, src.shape) if src._requires_grad else None)
+
+
+def index_copy(node, g):
+    x, src = node.parents
+    (idx,) = node.saved
+    dim = node.info
+    gx = SC.index_fill(g, dim, idx, 0.0) if x._requires_grad else None
+    gs = O.reshape(O.index_select(g, dim, idx.reshape(-1)), list(src.shape)) if src._requires_grad else None
+    return gx, gs
+
+
+def index_fill(node, g):
+    x, v = node.parents
+    (idx,) = node.saved
+    dim = node.info
+    gx = SC.index_fill(g, dim, idx, 0.0) if x._requires_grad else None
+    gv = O.sum(O.index_select(g, dim, idx.reshape(-1))) if v is not None and v._requires_grad else None
+    return gx, gv
+
+
+def masked_scatter(node, g):
+    x, src = node.parents
+    (mask,) = node.saved
+    count = node.info
+    gx = O.masked_fill(g, mask, 0.0) if x._requires_grad else None
+    gs = None
+    if src._requires_grad:
+        flat = _zeros([src.numel()], g.dtype)
+        if count:
+            _C.copy_(_C.narrow(flat._c, 0, 0, count), O.masked_select(g, mask)._c)
+        gs = O.reshape(flat, list(src.shape))
+    return gx, gs
+
+
+def put(node, g):
+    x, src = node.parents
+    (idx,) = node.saved
+    accumulate = node.info
+    gx = None
+    if x._requires_grad:
+        gx = g if accumulate else SC.put(g, idx, _zeros(src.shape, g.dtype))
+    gs = O.reshape(O.take(g, idx.reshape(-1)), list(src.shape)) if src._requires_grad else None
+    return gx, gs
+
+
+from . import scatter_ops as SC  # noqa: E402  (uses this module's rules)
