@@ -23,6 +23,8 @@ from .autograd.ops import to_dtype_op as _to_dtype_op
 from .autograd.sort_ops import *  # noqa: F401,F403  (sort, topk, median, unique, cumsum, ...)
 from .autograd.shape_ops import *  # noqa: F401,F403  (flip, roll, repeat, tril, diagonal, meshgrid, ...)
 from .autograd.scatter_ops import *  # noqa: F401,F403  (scatter, scatter_reduce, index_copy, bincount, ...)
+from .autograd.math_ops import *  # noqa: F401,F403  (einsum, tensordot, cdist, sinh, erfinv, bitwise_*, ...)
+from . import linalg, special
 from . import return_types
 from . import cuda, backends
 

@@ -161,9 +161,6 @@ def remainder(a, b):
     return _binary("Remainder", R.remainder, a, b)
 
 
-fmod_python = remainder
-
-
 def atan2(a, b):
     return _binary("Atan2", R.atan2, a, b)
 
@@ -1145,10 +1142,6 @@ def addmm(bias, a, b, beta=1.0, alpha=1.0):
     if alpha != 1.0:
         out = out * alpha
     return add(out, bias, beta) if beta != 0 else out
-
-
-def einsum_unsupported(*args, **kwargs):
-    raise NotImplementedError("einsum is not implemented yet")
 
 
 # ---- comparisons of whole tensors --------------------------------------------------------------

@@ -845,3 +845,107 @@ def put(node, g):
 
 
 from . import scatter_ops as SC  # noqa: E402  (uses this module's rules)
+
+
+# ---- more elementwise math, distances (autograd/math_ops.py) ----
+def sinh(node, g):
+    return (O.mul(g, MA.cosh(node.saved[0])),)
+
+
+def cosh(node, g):
+    return (O.mul(g, MA.sinh(node.saved[0])),)
+
+
+def asinh(node, g):
+    x = node.saved[0]
+    return (O.div(g, O.sqrt(O.add(O.mul(x, x), 1.0))),)
+
+
+def acosh(node, g):
+    x = node.saved[0]
+    return (O.div(g, O.sqrt(O.sub(O.mul(x, x), 1.0))),)
+
+
+def atanh(node, g):
+    x = node.saved[0]
+    return (O.div(g, _one_minus(O.mul(x, x))),)
+
+
+def exp2(node, g):
+    return (O.mul(O.mul(g, node.saved[-1]), math.log(2.0)),)
+
+
+def erfinv(node, g):
+    out = node.saved[-1]
+    return (O.mul(O.mul(g, math.sqrt(math.pi) / 2.0), O.exp(O.mul(out, out))),)
+
+
+def erfc(node, g):
+    x = node.saved[0]
+    return (O.mul(O.mul(g, -2.0 / math.sqrt(math.pi)), O.exp(O.neg(O.mul(x, x)))),)
+
+
+def logit(node, g):
+    x = node.saved[0]
+    eps = node.info[0]
+    grad = O.div(g, O.mul(x, _one_minus(x)))
+    if not math.isnan(eps):
+        grad = O.where(O.logical_or(O.lt(x, eps), O.gt(x, 1.0 - eps)), _zeros([], g.dtype), grad)
+    return (grad,)
+
+
+def fmod(node, g):
+    a, b = node.parents
+    sa, sb = node.saved
+    ga = sum_to(g, a.shape) if a._requires_grad else None
+    gb = sum_to(O.mul(O.neg(g), O.trunc(O.div(sa, sb))), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def hypot(node, g):
+    a, b = node.parents
+    sa, sb, out = node.saved
+    ga = sum_to(O.div(O.mul(g, sa), out), a.shape) if a._requires_grad else None
+    gb = sum_to(O.div(O.mul(g, sb), out), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def xlogy(node, g):
+    a, b = node.parents
+    sa, sb = node.saved
+    ga = sum_to(O.mul(g, MA.xlogy(O.to_dtype_op(O.ne(sa, 0.0), g.dtype), sb)), a.shape) if a._requires_grad else None
+    gb = sum_to(O.div(O.mul(g, sa), sb), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def cdist(node, g):
+    """p = 2: w = g / dist (0 where dist is 0), grad_a = a * rowsum(w) - w @ b (GEMMs); other p:
+    sum_j g_ij sign(d) |d|^(p-1) / dist^(p-1) over the pairwise differences d."""
+    x1, x2 = node.parents
+    a, b, out = node.saved
+    p = node.info
+    zero = _zeros([], g.dtype)
+    if p == 0:
+        ga, gb = O.mul(a, 0.0), O.mul(b, 0.0)
+    elif p == 2:
+        w = O.where(O.eq(out, 0.0), zero, O.div(g, out))
+        ga = O.sub(O.mul(a, O.sum(w, -1, keepdim=True)), O.matmul(w, b))
+        gb = O.sub(O.mul(b, O.unsqueeze(O.sum(w, -2), -1)), O.matmul(O.transpose(w, -1, -2), a))
+    else:
+        diff = O.sub(O.unsqueeze(a, -2), O.unsqueeze(b, -3))
+        dist = O.unsqueeze(out, -1)
+        if p == 1:
+            t = O.sign(diff)
+        elif p == math.inf:
+            t = O.mul(O.sign(diff), O.to_dtype_op(O.eq(O.abs(diff), dist), g.dtype))
+        else:
+            t = O.div(O.mul(O.sign(diff), O.pow(O.abs(diff), p - 1.0)), O.pow(dist, p - 1.0))
+            t = O.where(O.logical_or(O.eq(dist, 0.0), O.eq(diff, 0.0)), zero, t)
+        t = O.where(O.eq(dist, 0.0), zero, t)
+        tg = O.mul(t, O.unsqueeze(g, -1))
+        ga, gb = O.sum(tg, -2), O.neg(O.sum(tg, -3))
+    return (sum_to(ga, x1.shape) if x1._requires_grad else None,
+            sum_to(gb, x2.shape) if x2._requires_grad else None)
+
+
+from . import math_ops as MA  # noqa: E402  (uses this module's rules)
