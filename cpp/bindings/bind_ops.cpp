@@ -130,21 +130,14 @@ void bind_ops(py::module_& m) {
       .value("All", ReduceOp::All)
       .value("Any", ReduceOp::Any);
 
-  // creation and random numbers
+  // creation
   m.def("empty", [](const Dims& s, int d) { return Tensor::empty(s, dt(d)); }, nogil);
   m.def("full", [](const Dims& s, double v, int d) { return full(s, v, dt(d)); }, nogil);
   m.def("scalar_tensor", [](double v, int d) { return scalar_tensor(v, dt(d)); });
   m.def("arange", [](double a, double b, double s, int d) { return arange(a, b, s, dt(d)); }, nogil);
   m.def("linspace", [](double a, double b, int64_t n, int d) { return linspace(a, b, n, dt(d)); }, nogil);
   m.def("eye", [](int64_t n, int64_t k, int d) { return eye(n, k, dt(d)); }, nogil);
-  m.def("manual_seed", &manual_seed);
-  m.def("rand", [](const Dims& s, int d) { return rand(s, dt(d)); }, nogil);
-  m.def("randn", [](const Dims& s, int d) { return randn(s, dt(d)); }, nogil);
-  m.def("randint", [](int64_t lo, int64_t hi, const Dims& s, int d) { return randint(lo, hi, s, dt(d)); }, nogil);
-  m.def("randperm", [](int64_t n, int d) { return randperm(n, dt(d)); }, nogil);
-  m.def("bernoulli", [](const Dims& s, double p, int d) { return bernoulli(s, p, dt(d)); }, nogil);
-  m.def("uniform_", &uniform_, nogil);
-  m.def("normal_", &normal_, nogil);
+  // random numbers: bind_random.cpp
 
   // views
   m.def("view", &view);

@@ -15,4 +15,5 @@ void bind_image(pybind11::module_& m);  // image augmentation (per-image flips, 
 void bind_sort(pybind11::module_& m);   // sorting, selection, scans
 void bind_shape(pybind11::module_& m);  // flips, rolls, repeats, triangles, diagonals
 void bind_scatter(pybind11::module_& m);  // scatter along a dim, bincount, histc
+void bind_random(pybind11::module_& m);  // generators, random fills and sampling
 }  // namespace tensorforge::bindings

@@ -49,7 +49,8 @@ using GemmKernel = void (*)(bool trans_a, bool trans_b, int64_t m, int64_t n, in
                             int64_t ldc, double beta);
 
 // Fills n elements (contiguous) from a counter-based generator: stream (seed, offset) gives
-// the same numbers whatever the thread count.
+// the same numbers whatever the thread count. offset counts 32-bit words and is block aligned
+// (a multiple of 4); float reads one word per element, double two.
 using UniformKernel = void (*)(char* out, int64_t n, uint64_t seed, uint64_t offset, double low,
                                double high);
 using NormalKernel = void (*)(char* out, int64_t n, uint64_t seed, uint64_t offset, double mean,
@@ -276,6 +277,25 @@ using ScatterKernel = void (*)(char* out, const int64_t* index, const char* src,
 // input's dtype); values outside [lo, hi] and NaN are skipped.
 using HistcKernel = void (*)(const char* in, int64_t n, char* out, int64_t bins, double lo, double hi);
 
+// ---- sampling (cpu/random/sampling.cpp) ----
+// Like the fills above, each reads its own words of the stream (seed, offset): the word count
+// each needs is given so the front end can claim them.
+// Categorical draws: k per row of contiguous [rows, n] weights (non-negative, positive row sums),
+// with replacement or not (then k <= n). Words: rows * 4 * ceil(2 * (replacement || k == 1 ? k : n) / 4).
+using MultinomialKernel = void (*)(const char* weights, int64_t* out, int64_t rows, int64_t n, int64_t k,
+                                   bool replacement, uint64_t seed, uint64_t offset);
+// 0/1 with probability p, or probs[i] (n contiguous doubles) when probs is not null. Words: 2n.
+using BernoulliKernel = void (*)(char* out, const double* probs, double p, int64_t n, uint64_t seed,
+                                 uint64_t offset);
+// Exponential(lambda) / geometric(p) on {1, 2, ...}. Words: 2n.
+using ExponentialKernel = void (*)(char* out, int64_t n, double lambda, uint64_t seed, uint64_t offset);
+using GeometricKernel = void (*)(char* out, int64_t n, double p, uint64_t seed, uint64_t offset);
+// Integers uniform on [low, low + span), span >= 1. Words: 2n.
+using RandomIntKernel = void (*)(char* out, int64_t n, int64_t low, uint64_t span, uint64_t seed, uint64_t offset);
+// Poisson(rates[i]) for n contiguous rates. Words: 4n (element i owns block offset / 4 + i and its
+// sub-streams).
+using PoissonKernel = void (*)(const char* rates, char* out, int64_t n, uint64_t seed, uint64_t offset);
+
 struct KernelTable {
   const char* isa = "none";
   UnaryLoop unary[static_cast<int>(UnaryOp::Count)][kNumDTypes] = {};
@@ -348,6 +368,13 @@ struct KernelTable {
   // ---- scatter (cpu/index/scatter.cpp) ----
   ScatterKernel scatter[kNumDTypes] = {};
   HistcKernel histc[kNumDTypes] = {};
+  // ---- sampling (cpu/random/sampling.cpp) ----
+  MultinomialKernel multinomial[kNumDTypes] = {};
+  BernoulliKernel bernoulli[kNumDTypes] = {};
+  ExponentialKernel exponential[kNumDTypes] = {};
+  GeometricKernel geometric[kNumDTypes] = {};
+  RandomIntKernel random_int[kNumDTypes] = {};
+  PoissonKernel poisson[kNumDTypes] = {};
 };
 
 /// The active table (chosen once from CPUID; see set_isa).

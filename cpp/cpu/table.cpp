@@ -20,6 +20,7 @@ void fill_table(KernelTable& t) {
   register_sort(t);
   register_scan(t);
   register_scatter(t);
+  register_sampling(t);
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

@@ -9,6 +9,7 @@
 #include "tensorforge/op_kinds.h"
 #include "tensorforge/ops.h"
 #include "tensorforge/parallel.h"
+#include "tensorforge/random_ops.h"
 #include "tensorforge/serialize.h"
 #include "tensorforge/scatter_ops.h"
 #include "tensorforge/shape_ops.h"

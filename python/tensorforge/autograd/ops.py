@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _C
 from .._dtype import BY_CODE, bool_, float32, get_default_dtype, int64, to_dtype
-from ..tensor import Size, Tensor, _shape_arg, _wrap
+from ..tensor import Size, Tensor, _gen, _shape_arg, _wrap
 from . import rules as R
 from .graph import _grad_enabled, record
 
@@ -513,12 +513,12 @@ def masked_fill_(x, mask, value):
 
 
 def uniform_(x, a=0.0, b=1.0, generator=None):
-    _C.uniform_(x._c, builtins.float(a), builtins.float(b))
+    _C.uniform_(x._c, builtins.float(a), builtins.float(b), _gen(generator))
     return x
 
 
 def normal_(x, mean=0.0, std=1.0, generator=None):
-    _C.normal_(x._c, builtins.float(mean), builtins.float(std))
+    _C.normal_(x._c, builtins.float(mean), builtins.float(std), _gen(generator))
     return x
 
 

@@ -949,3 +949,9 @@ def cdist(node, g):
 
 
 from . import math_ops as MA  # noqa: E402  (uses this module's rules)
+
+
+# ---- sampling (autograd/random_ops.py) ----
+def sample(node, g):
+    """Random samples: zero gradients for their parameters (as PyTorch)."""
+    return tuple(_zeros(list(p.shape), g.dtype) if p is not None and p._requires_grad else None for p in node.parents)
