@@ -9,6 +9,7 @@ from pathlib import Path
 FAMILIES = ["bench_matmul.py", "bench_elementwise.py", "bench_overhead.py", "bench_nn.py", "bench_conv.py",
             "bench_norm_loss.py", "bench_optim.py"]
 FAMILIES += ["bench_image.py"]  # ---- image augmentation (cpu/image) ----
+FAMILIES += ["bench_sort_scan.py"]  # ---- sorting, scans, sampling, scatter, einsum ----
 
 if __name__ == "__main__":
     here = Path(__file__).resolve().parent

@@ -32,6 +32,18 @@ void bind_scatter(py::module_& m) {
     py::gil_scoped_release release;
     scatter_value_(self, dim, index, value, r);
   }, py::arg("self"), py::arg("dim"), py::arg("index"), py::arg("value"), py::arg("reduce"));
+  m.def("scatter", [](const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                      const std::optional<std::string>& reduce, bool include_self) {
+    const ScatterReduce r = reduce_of(reduce, "scatter_reduce");
+    py::gil_scoped_release release;
+    return scatter(self, dim, index, src, r, include_self);
+  }, py::arg("self"), py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::arg("include_self"));
+  m.def("scatter_value", [](const Tensor& self, int64_t dim, const Tensor& index, double value,
+                            const std::optional<std::string>& reduce) {
+    const ScatterReduce r = reduce_of(reduce, "scatter_");
+    py::gil_scoped_release release;
+    return scatter_value(self, dim, index, value, r);
+  }, py::arg("self"), py::arg("dim"), py::arg("index"), py::arg("value"), py::arg("reduce"));
   m.def("bincount", [](const Tensor& x, const std::optional<Tensor>& w, int64_t minlength) {
     py::gil_scoped_release release;
     return bincount(x, w ? *w : Tensor(), minlength);

@@ -263,6 +263,8 @@ using CumprodBackwardKernel = void (*)(const char* grad, const char* in, const c
 // out[p with p[dim] replaced by index[p]] (op)= src[p] for every position p of the index tensor
 // (contiguous int64 of `ndim` dims, values in [0, out_size)); strides in elements, src strides all
 // 0 broadcast one value. Updates of one line (all coordinates but dim fixed) apply in index order.
+// When base is not null, out (then contiguous, base_numel elements) is first filled from base by
+// the threads that go on to scatter into it (out-of-place scatters: one pass, cache-local).
 enum class ScatterOp : uint8_t { Assign, Sum, Prod, Amax, Amin };  // Amax / Amin: NaN wins
 struct ScatterGeom {
   int ndim;
@@ -271,6 +273,8 @@ struct ScatterGeom {
   const int64_t* out_strides;
   const int64_t* src_strides;
   int64_t out_size;      // out's size along dim
+  const char* base;      // may be null
+  int64_t base_numel;
 };
 using ScatterKernel = void (*)(char* out, const int64_t* index, const char* src, const ScatterGeom& g, ScatterOp op);
 // Histogram of n contiguous values into `bins` equal bins over [lo, hi] (out: bins elements of the

@@ -81,12 +81,15 @@ ScatterArgs check_scatter(const Tensor& self, int64_t dim, const Tensor& index, 
   return a;
 }
 
-void run_scatter(const ScatterArgs& a, const Tensor& src, bool broadcast, kernels::ScatterOp op, const char* name) {
+// base (may be null): the contiguous tensor self is filled from first (see ScatterGeom).
+void run_scatter(const ScatterArgs& a, const Tensor& src, bool broadcast, kernels::ScatterOp op, const char* name,
+                 const Tensor* base = nullptr) {
   auto fn = need(K().scatter[static_cast<int>(a.self.dtype())], name, a.self.dtype());
   const int nd = static_cast<int>(a.index.ndim());
   const Shape zeros_strides(nd, 0);
   const kernels::ScatterGeom g{nd, static_cast<int>(a.dim), a.index.shape().data(), a.self.strides().data(),
-                               broadcast ? zeros_strides.data() : src.strides().data(), a.self.shape()[a.dim]};
+                               broadcast ? zeros_strides.data() : src.strides().data(), a.self.shape()[a.dim],
+                               base ? static_cast<const char*>(base->data_ptr()) : nullptr, base ? base->numel() : 0};
   fn(static_cast<char*>(a.self.data_ptr()), a.index.data<int64_t>(), static_cast<const char*>(src.data_ptr()), g, op);
 }
 
@@ -128,7 +131,37 @@ void scatter_any(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   self.bump_version();
 }
 
+// A copy of x with the scatter applied. The one-pass forms hand the copy to the kernel.
+Tensor scatter_copy(const Tensor& x, int64_t dim, const Tensor& index, const Tensor* src, double value,
+                    ScatterReduce reduce, bool include_self, const char* name) {
+  check_defined(x, name);
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  const bool one_pass = x.is_contiguous() && reduce != ScatterReduce::Mean && (include_self || reduce == ScatterReduce::None);
+  if (!one_pass) {
+    copy_(out, x);
+    scatter_any(out, dim, index, src, value, reduce, include_self, name);
+    return out;
+  }
+  const ScatterArgs a = check_scatter(out, dim, index, src, name);
+  if (a.index.numel() == 0) {
+    copy_(out, x);
+    return out;
+  }
+  const Tensor val = src ? a.src : scalar_tensor(value, x.dtype());
+  run_scatter(a, val, !src, kernel_op(reduce), name, &x);
+  return out;
+}
+
 }  // namespace
+
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce,
+               bool include_self) {
+  return scatter_copy(self, dim, index, &src, 0.0, reduce, include_self, reduce_op_name(reduce));
+}
+
+Tensor scatter_value(const Tensor& self, int64_t dim, const Tensor& index, double value, ScatterReduce reduce) {
+  return scatter_copy(self, dim, index, nullptr, value, reduce, true, reduce_op_name(reduce));
+}
 
 ScatterReduce scatter_reduce_from_name(const std::string& name, const char* op) {
   if (name == "sum" || name == "add") return ScatterReduce::Sum;
@@ -150,10 +183,7 @@ void scatter_value_(const Tensor& self, int64_t dim, const Tensor& index, double
 }
 
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& idx, const Tensor& src) {
-  check_defined(x, "scatter_add");
-  Tensor out = clone(x);
-  scatter_any(out, dim, idx, &src, 0.0, ScatterReduce::Sum, true, "scatter_add");
-  return out;
+  return scatter_copy(x, dim, idx, &src, 0.0, ScatterReduce::Sum, true, "scatter_add");
 }
 
 Tensor bincount(const Tensor& x, const Tensor& weights, int64_t minlength) {

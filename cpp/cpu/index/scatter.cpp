@@ -3,8 +3,9 @@
 // A scatter visits the index tensor line by line: a line fixes every coordinate but `dim`, and
 // all its updates land on one line of the output, so different lines run in parallel and each
 // line applies its updates in index order (deterministic, whatever the thread count). A single
-// line (a 1-D scatter) runs serially: partitioning it by target range measured slower on two
-// cores (the bucketing passes cost more than the random updates they split).
+// line (a 1-D scatter) runs serially: splitting it by target range measured slower on two cores
+// (bucketing passes, or every task scanning every update, cost more than the updates they split);
+// what does pay is copying an out-of-place scatter's output on the same thread (base).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -110,6 +111,15 @@ template <typename T, ScatterOp Op>
 void scatter_typed(char* out_raw, const int64_t* index, const char* src_raw, const ScatterGeom& g) {
   T* out = reinterpret_cast<T*>(out_raw);
   const T* src = reinterpret_cast<const T*>(src_raw);
+  int64_t lines = 1;
+  for (int d = 0; d < g.ndim; ++d)
+    if (d != g.dim) lines *= g.shape[d];
+  if (g.base) {
+    // A single line scatters on this thread: copy here too, so the output is in this core's cache.
+    const T* base = reinterpret_cast<const T*>(g.base);
+    const int64_t grain = lines == 1 ? g.base_numel : kGrain;
+    parallel_for(0, g.base_numel, grain, [&](int64_t b, int64_t e) { std::memcpy(out + b, base + b, sizeof(T) * (e - b)); });
+  }
   if (g.ndim == 0) {
     update<T, Op>(out[0], src[0]);
     return;

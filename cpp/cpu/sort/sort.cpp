@@ -22,29 +22,28 @@ namespace {
 
 constexpr int64_t kGrain = 16384;     // elements per parallel task, at least
 constexpr int64_t kRadixMin = 96;     // shorter rows: std::sort on the items
-constexpr int64_t kHeapRatio = 16;    // top-k with k * ratio <= n streams through a heap
+constexpr int64_t kSampleRatio = 16;  // top-k with k * ratio <= n filters by a sampled bar
 
 // ---- keys ----------------------------------------------------------------------------------
 template <typename T> struct Key;
+// Written with selects rather than branches (they compile to conditional moves).
+template <typename F, typename U>
+inline U float_key(F x) {
+  constexpr int kTop = sizeof(U) * 8 - 1;
+  U b;
+  std::memcpy(&b, &x, sizeof b);
+  const U sign_fill = U(0) - (b >> kTop);
+  U key = b ^ (sign_fill | (U(1) << kTop));
+  key = (b << 1) == 0 ? (U(1) << kTop) : key;  // -0 == +0
+  return x != x ? ~U(0) : key;
+}
 template <> struct Key<float> {
   using U = uint32_t;
-  static U of(float x) {
-    if (x != x) return ~U(0);
-    if (x == 0.0f) return U(1) << 31;
-    U b;
-    std::memcpy(&b, &x, sizeof b);
-    return (b >> 31) ? ~b : (b | (U(1) << 31));
-  }
+  static U of(float x) { return float_key<float, U>(x); }
 };
 template <> struct Key<double> {
   using U = uint64_t;
-  static U of(double x) {
-    if (x != x) return ~U(0);
-    if (x == 0.0) return U(1) << 63;
-    U b;
-    std::memcpy(&b, &x, sizeof b);
-    return (b >> 63) ? ~b : (b | (U(1) << 63));
-  }
+  static U of(double x) { return float_key<double, U>(x); }
 };
 template <> struct Key<int32_t> {
   using U = uint32_t;
@@ -165,47 +164,69 @@ void sort_kernel(const char* in, char* values, int64_t* indices, int64_t rows, i
 }
 
 // ---- top-k -----------------------------------------------------------------------------------
-// Whether x may beat the current k-th best (value `thr`): a SIMD pre-filter that may pass
-// elements the exact key test then rejects, but never drops one that belongs.
+// The lanes of a block of x at least as good as the value `bar` (NaN counts as the largest), as
+// bits: a SIMD pre-filter that never drops an element that belongs.
 template <typename T>
 struct Prefilter {
   static constexpr bool kVector = std::is_floating_point_v<T> && Vec<T>::size > 1;
-  static bool block_may_enter(const T* x, T thr, bool largest) {
-    const Vec<T> v = Vec<T>::load(x), t(thr);
-    return largest ? any(cmp_gt(v, t) | visnan(v)) : any(cmp_lt(v, t));
+  static uint32_t passing(const T* x, T bar, bool largest) {
+    const Vec<T> v = Vec<T>::load(x), t(bar);
+    return bits(largest ? cmp_ge(v, t) | visnan(v) : cmp_le(v, t));
   }
 };
 
-// The k best items (smallest under the flipped keys) of one row via a max-heap of k items:
-// an element enters only when its key is strictly better than the heap top's, since its index
-// is larger than every index already held.
+// The k best items (smallest under the flipped keys) of a long row without sorting it: a key bar
+// from a strided sample (its rank chosen so that a few times k elements pass), then one pass
+// appending every element whose key is at or below the bar: the lanes a SIMD test passes, or
+// (other dtypes) every element, written unconditionally and kept by advancing the count. If
+// fewer than k passed, every element is a candidate. The k best end up sorted at buf's front.
 template <typename T>
-void topk_heap(const T* x, int64_t n, int64_t k, bool largest, ItemT<T>* heap) {
+void topk_sampled(const T* x, int64_t n, int64_t k, bool largest, ItemT<T>* buf, ItemT<T>* tmp) {
   using IO = Items<T>;
   using U = typename Key<T>::U;
   const U mask = largest ? ~U(0) : U(0);
-  for (int64_t i = 0; i < k; ++i) heap[i] = IO::make(Key<T>::of(x[i]) ^ mask, static_cast<uint32_t>(i));
-  std::make_heap(heap, heap + k);
-  auto consider = [&](int64_t i) {
-    const U key = Key<T>::of(x[i]) ^ mask;
-    if (key < IO::key(heap[0])) {
-      std::pop_heap(heap, heap + k);
-      heap[k - 1] = IO::make(key, static_cast<uint32_t>(i));
-      std::push_heap(heap, heap + k);
+  const int64_t samples = std::min<int64_t>(n, std::max<int64_t>(64, 8 * k));
+  const int64_t stride = n / samples;
+  const int64_t rank = std::min<int64_t>(samples - 1, (k * samples + n - 1) / n + 2);
+  if (rank < 8) {
+    // the rank + 1 best samples by insertion: most samples fail the first compare
+    int64_t held = 0;
+    for (int64_t j = 0; j < samples; ++j) {
+      const ItemT<T> it = IO::make(Key<T>::of(x[j * stride]) ^ mask, static_cast<uint32_t>(j * stride));
+      if (held == rank + 1 && !(it < tmp[rank])) continue;
+      int64_t p = held < rank + 1 ? held++ : rank;
+      for (; p > 0 && it < tmp[p - 1]; --p) tmp[p] = tmp[p - 1];
+      tmp[p] = it;
     }
+  } else {
+    for (int64_t j = 0; j < samples; ++j)
+      tmp[j] = IO::make(Key<T>::of(x[j * stride]) ^ mask, static_cast<uint32_t>(j * stride));
+    std::nth_element(tmp, tmp + rank, tmp + samples);
+  }
+  const U bar = static_cast<U>(IO::key(tmp[rank]));
+  const T bar_value = x[IO::index(tmp[rank])];
+  int64_t count = 0;
+  auto append = [&](int64_t i) {
+    const U key = Key<T>::of(x[i]) ^ mask;
+    buf[count] = IO::make(key, static_cast<uint32_t>(i));
+    count += key <= bar;
   };
-  int64_t i = k;
+  int64_t i = 0;
   if constexpr (Prefilter<T>::kVector) {
     constexpr int W = Vec<T>::size;
+    const bool open = !largest && bar_value != bar_value;  // every number is at or below a NaN bar
     for (; i + W <= n; i += W) {
-      const T thr = x[IO::index(heap[0])];
-      // A NaN threshold (smallest mode, fewer than k numbers seen) is beaten by any number.
-      if (thr == thr && !Prefilter<T>::block_may_enter(x + i, thr, largest)) continue;
-      for (int j = 0; j < W; ++j) consider(i + j);
+      uint32_t lanes = open ? (W == 32 ? ~0u : (1u << W) - 1) : Prefilter<T>::passing(x + i, bar_value, largest);
+      for (; lanes; lanes &= lanes - 1) append(i + __builtin_ctz(lanes));
     }
   }
-  for (; i < n; ++i) consider(i);
-  std::sort_heap(heap, heap + k);
+  for (; i < n; ++i) append(i);
+  if (count < k) {
+    make_items(x, n, largest, buf);
+    count = n;
+  }
+  std::nth_element(buf, buf + k - 1, buf + count);
+  std::sort(buf, buf + k);
 }
 
 template <typename T>
@@ -217,8 +238,8 @@ void topk_kernel(const char* in, char* values, int64_t* indices, int64_t rows, i
     Scratch<T> s(n);
     for (int64_t r = r0; r < r1; ++r) {
       const T* row = x + r * n;
-      if (k * kHeapRatio <= n) {
-        topk_heap(row, n, k, largest, s.items.data());
+      if (k * kSampleRatio <= n) {
+        topk_sampled(row, n, k, largest, s.items.data(), s.tmp.data());
       } else {
         make_items(row, n, largest, s.items.data());
         if (k < n / 2) {

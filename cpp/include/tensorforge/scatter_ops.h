@@ -24,6 +24,12 @@ void scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor
 /// The same with one value (converted to self's dtype) for every position of index.
 void scatter_value_(const Tensor& self, int64_t dim, const Tensor& index, double value,
                     ScatterReduce reduce = ScatterReduce::None);
+/// Out-of-place forms: a copy of self with the scatter applied (for a contiguous self the copy
+/// happens inside the scatter's own pass).
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+               ScatterReduce reduce = ScatterReduce::None, bool include_self = true);
+Tensor scatter_value(const Tensor& self, int64_t dim, const Tensor& index, double value,
+                     ScatterReduce reduce = ScatterReduce::None);
 /// Parses PyTorch's reduce names: "sum", "prod", "mean", "amax", "amin", and the legacy
 /// scatter_ names "add", "multiply". Throws ValueError naming op otherwise.
 ScatterReduce scatter_reduce_from_name(const std::string& name, const char* op);

@@ -52,14 +52,13 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         if src is not None:
             return scatter_reduce(input, dim, index, src, _LEGACY_REDUCE[reduce])
     d = builtins.int(dim)
-    out = _fresh(input)
     if src is not None:
         _check_tensor(src, "scatter", "src")
-        _C.scatter_(out._c, d, index._c, src._c, None, True)
+        out = _wrap(_C.scatter(input._c, d, index._c, src._c, None, True))
         if O._needs(input, src):
             record(out, R.scatter, (input, src), (index,), d)
         return out
-    _C.scatter_value_(out._c, d, index._c, builtins.float(value), reduce)
+    out = _wrap(_C.scatter_value(input._c, d, index._c, builtins.float(value), reduce))
     if O._needs(input):
         record(out, R.scatter, (input, None), (index,), (d, reduce, builtins.float(value)))
     return out
@@ -75,8 +74,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError(f"[scatter_reduce] reduce argument must be either sum, prod, mean, amax or amin, got '{reduce}'")
     d = builtins.int(dim)
-    out = _fresh(input)
-    _C.scatter_(out._c, d, index._c, src._c, reduce, builtins.bool(include_self))
+    out = _wrap(_C.scatter(input._c, d, index._c, src._c, reduce, builtins.bool(include_self)))
     if O._needs(input, src):
         record(out, R.scatter_reduce, (input, src), (input, src, index), (d, reduce, builtins.bool(include_self)),
                save_output=True)
