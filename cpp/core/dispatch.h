@@ -229,6 +229,8 @@ using ImageAffineKernel = void (*)(const char* x, char* out, const ImageGeom& g,
 // Along the last axis of a contiguous [rows, n] tensor, in PyTorch's order (NaN above +inf, -0 equal
 // to +0) with ties kept in index order (a stable sort; descending keeps ties in index order too).
 // Rows hold fewer than 2^32 elements. sort writes values / int64 indices (either may be null).
+// The sort kernels (and multinomial without replacement) keep a per-task scratch row of
+// (key, index) items: the one exception to "kernels never allocate".
 using SortKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n,
                             bool descending);
 // The k largest (or smallest) of each row, best first (ties: lower index first): [rows, k] outputs.

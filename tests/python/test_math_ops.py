@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tensorforge as tf
-from helpers import check_op, positive, rand, torch
+from helpers import check_op, positive, rand
 
 NAN = float("nan")
 

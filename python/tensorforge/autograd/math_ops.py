@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 
 from .. import _C
-from .._dtype import bool_, get_default_dtype
-from ..tensor import Size, Tensor, _shape_arg, _wrap
+from .._dtype import bool_
+from ..tensor import Tensor, _shape_arg, _wrap
 from . import ops as O
 from . import rules as R
 from .graph import record

@@ -49,6 +49,12 @@ def as_operand(v, like: Tensor) -> Tensor:
     return _wrap(_C.scalar_tensor(builtins.float(v), code))
 
 
+def check_tensor(x, op: str, what: str = "input") -> None:
+    """TypeError naming the op unless x is a Tensor."""
+    if not isinstance(x, _TensorType):
+        raise TypeError(f"[{op}] expected a Tensor as {what}, got {type(x).__name__}")
+
+
 def _dims(dim, ndim: int) -> list:
     if dim is None:
         return []

@@ -10,16 +10,11 @@ from __future__ import annotations
 import builtins
 
 from .. import _C
-from .._dtype import get_default_dtype
 from ..tensor import Tensor, _gen, _wrap
 from . import ops as O
 from . import rules as R
 from .graph import record
 
-
-def _check_tensor(x, op: str) -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"[{op}] expected a Tensor as input, got {type(x).__name__}")
 
 
 def _zero_grad_of(out, *inputs):
@@ -32,13 +27,13 @@ def _zero_grad_of(out, *inputs):
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """``num_samples`` category indices per row of ``input`` (1-D or 2-D non-negative weights,
     not necessarily normalised), drawn with or without replacement: int64."""
-    _check_tensor(input, "multinomial")
+    O.check_tensor(input, "multinomial")
     return _wrap(_C.multinomial(input._c, builtins.int(num_samples), builtins.bool(replacement), _gen(generator)))
 
 
 def bernoulli(input, p=None, *, generator=None):
     """0/1 samples of input's dtype, 1 with probability ``input`` (or ``p`` when given)."""
-    _check_tensor(input, "bernoulli")
+    O.check_tensor(input, "bernoulli")
     out = _wrap(_C.empty(list(input.shape), input._c.dtype))
     if p is None:
         _C.bernoulli_tensor_(out._c, input._c, _gen(generator))
@@ -89,7 +84,7 @@ def random_(input, from_=None, to=None, *, generator=None, **kwargs):
 
 def poisson(input, generator=None):
     """Poisson samples with rates ``input`` (of input's dtype)."""
-    _check_tensor(input, "poisson")
+    O.check_tensor(input, "poisson")
     return _zero_grad_of(_wrap(_C.poisson(input._c, _gen(generator))), input)
 
 

@@ -21,10 +21,6 @@ from .graph import record
 _LEGACY_REDUCE = {"add": "sum", "multiply": "prod"}
 
 
-def _check_tensor(x, op: str, what: str = "input") -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"[{op}] expected a Tensor as {what}, got {type(x).__name__}")
-
 
 def _is_number(v) -> bool:
     return isinstance(v, (builtins.int, builtins.float, builtins.bool, np.number))
@@ -40,8 +36,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """A copy of ``input`` with ``src[p]`` (or one ``value``) written along ``dim`` at
     ``index[p]`` for every position p of ``index``; ``reduce='add'`` / ``'multiply'`` combine
     instead of overwriting."""
-    _check_tensor(input, "scatter")
-    _check_tensor(index, "scatter", "index")
+    O.check_tensor(input, "scatter")
+    O.check_tensor(index, "scatter", "index")
     if src is None and value is None:
         raise TypeError("[scatter] expected a src tensor or a value")
     if src is not None and _is_number(src):
@@ -53,7 +49,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
             return scatter_reduce(input, dim, index, src, _LEGACY_REDUCE[reduce])
     d = builtins.int(dim)
     if src is not None:
-        _check_tensor(src, "scatter", "src")
+        O.check_tensor(src, "scatter", "src")
         out = _wrap(_C.scatter(input._c, d, index._c, src._c, None, True))
         if O._needs(input, src):
             record(out, R.scatter, (input, src), (index,), d)
@@ -68,9 +64,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """A copy of ``input`` with ``src`` reduced into it along ``dim`` at ``index``: ``reduce`` is
     ``'sum'``, ``'prod'``, ``'mean'``, ``'amax'`` or ``'amin'``; with ``include_self=False``
     the old values of the targets take no part."""
-    _check_tensor(input, "scatter_reduce")
-    _check_tensor(index, "scatter_reduce", "index")
-    _check_tensor(src, "scatter_reduce", "src")
+    O.check_tensor(input, "scatter_reduce")
+    O.check_tensor(index, "scatter_reduce", "index")
+    O.check_tensor(src, "scatter_reduce", "src")
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError(f"[scatter_reduce] reduce argument must be either sum, prod, mean, amax or amin, got '{reduce}'")
     d = builtins.int(dim)
@@ -116,8 +112,8 @@ def scatter_reduce_(input, dim, index, src, reduce, *, include_self=True):
 
 # ---- index_* along a dim ---------------------------------------------------------------------
 def _index_dim(x, dim, index, op: str) -> int:
-    _check_tensor(x, op)
-    _check_tensor(index, op, "index")
+    O.check_tensor(x, op)
+    O.check_tensor(index, op, "index")
     if index.ndim > 1:
         raise IndexError(f"[{op}] index should have dimension 1 or 0 (got {index.ndim})")
     if index.dtype.is_floating_point or index.dtype is bool_:
@@ -137,7 +133,7 @@ def _index_dim(x, dim, index, op: str) -> int:
 
 
 def _check_source(x, d, index, source, op: str) -> None:
-    _check_tensor(source, op, "source")
+    O.check_tensor(source, op, "source")
     expect = list(x.shape)
     if x.ndim:
         expect[d] = index.numel()
@@ -212,8 +208,8 @@ def index_fill_(input, dim, index, value):
 def masked_scatter(input, mask, source):
     """A copy of ``input`` whose elements where ``mask`` (broadcast to input) is true take the
     first elements of ``source``, in row-major order."""
-    _check_tensor(input, "masked_scatter")
-    _check_tensor(source, "masked_scatter", "source")
+    O.check_tensor(input, "masked_scatter")
+    O.check_tensor(source, "masked_scatter", "source")
     if not isinstance(mask, Tensor) or mask.dtype is not bool_:
         raise RuntimeError("[masked_scatter] expected mask to be a bool tensor")
     if source.dtype is not input.dtype:
@@ -240,9 +236,9 @@ def masked_scatter_(input, mask, source):
 
 def put(input, index, source, accumulate=False):
     """A copy of ``input`` (seen flattened) with ``source`` written (or added) at ``index``."""
-    _check_tensor(input, "put")
-    _check_tensor(index, "put", "index")
-    _check_tensor(source, "put", "source")
+    O.check_tensor(input, "put")
+    O.check_tensor(index, "put", "index")
+    O.check_tensor(source, "put", "source")
     if index.numel() != source.numel():
         raise RuntimeError(f"[put] expected source and index to have the same number of elements, but got "
                            f"{source.numel()} and {index.numel()}")
@@ -265,13 +261,13 @@ def put_(input, index, source, accumulate=False):
 # ---- counting --------------------------------------------------------------------------------
 def bincount(input, weights=None, minlength=0):
     """Occurrences of each non-negative integer of 1-D ``input`` (or its summed ``weights``)."""
-    _check_tensor(input, "bincount")
+    O.check_tensor(input, "bincount")
     return _wrap(_C.bincount(input._c, None if weights is None else weights._c, builtins.int(minlength)))
 
 
 def histc(input, bins=100, min=0, max=0):
     """Histogram with ``bins`` equal bins over [min, max] (the data's range when both are 0)."""
-    _check_tensor(input, "histc")
+    O.check_tensor(input, "histc")
     return _wrap(_C.histc(input._c, builtins.int(bins), builtins.float(min), builtins.float(max)))
 
 

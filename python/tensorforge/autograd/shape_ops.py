@@ -7,9 +7,7 @@ of those and of the views in ``ops.py`` (so their gradients come for free).
 from __future__ import annotations
 
 import builtins
-import math
 import warnings
-from typing import Sequence
 
 import numpy as np
 
@@ -32,15 +30,11 @@ def _int_list(v, op: str) -> list:
         raise TypeError(f"[{op}] expected an int or a sequence of ints, got {type(v).__name__}") from None
 
 
-def _check_tensor(x, op: str) -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"[{op}] expected a Tensor as input, got {type(x).__name__}")
-
 
 # ---- flips and rolls -------------------------------------------------------------------------
 def flip(input, dims):
     """``input`` reversed along each dim in ``dims``."""
-    _check_tensor(input, "flip")
+    O.check_tensor(input, "flip")
     d = _int_list(dims, "flip")
     out = _wrap(_C.flip(input._c, d))
     if O._needs(input):
@@ -64,7 +58,7 @@ def flipud(input):
 
 def roll(input, shifts, dims=None):
     """Shifts elements cyclically along ``dims`` (the flattened tensor when None)."""
-    _check_tensor(input, "roll")
+    O.check_tensor(input, "roll")
     s = _int_list(shifts, "roll")
     d = [] if dims is None else _int_list(dims, "roll")
     out = _wrap(_C.roll(input._c, s, d))
@@ -76,7 +70,7 @@ def roll(input, shifts, dims=None):
 def rot90(input, k=1, dims=(0, 1)):
     """Rotates by 90 degrees ``k`` times in the plane of ``dims`` (from the first towards the
     second)."""
-    _check_tensor(input, "rot90")
+    O.check_tensor(input, "rot90")
     d = _int_list(dims, "rot90")
     if len(d) != 2:
         raise RuntimeError(f"[rot90] expected total rotation dims == 2, but got dims = {len(d)}")
@@ -99,7 +93,7 @@ def rot90(input, k=1, dims=(0, 1)):
 def repeat(input, *sizes):
     """``Tensor.repeat``: tiles ``input`` ``sizes[i]`` times along dim i (extra leading sizes add
     dims)."""
-    _check_tensor(input, "repeat")
+    O.check_tensor(input, "repeat")
     reps = _shape_arg(sizes)
     out = _wrap(_C.repeat(input._c, reps))
     if O._needs(input):
@@ -119,9 +113,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     times (an int, or a tensor with one count per element). With only a tensor of counts,
     returns ``0..n-1`` each repeated that often."""
     if repeats is None:
-        _check_tensor(input, "repeat_interleave")
+        O.check_tensor(input, "repeat_interleave")
         return _wrap(_C.repeat_interleave_index(input._c, -1 if output_size is None else builtins.int(output_size)))
-    _check_tensor(input, "repeat_interleave")
+    O.check_tensor(input, "repeat_interleave")
     x = input.reshape(-1) if dim is None else input
     d = 0 if dim is None else builtins.int(dim)
     if x.ndim == 0:
@@ -153,7 +147,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 # ---- triangles and diagonals -----------------------------------------------------------------
 def tril(input, diagonal=0):
     """The lower triangle of the last two dims (elements with j - i <= diagonal), zeros above."""
-    _check_tensor(input, "tril")
+    O.check_tensor(input, "tril")
     out = _wrap(_C.tril(input._c, builtins.int(diagonal)))
     if O._needs(input):
         record(out, R.tril, (input,), (), (builtins.int(diagonal), True))
@@ -162,7 +156,7 @@ def tril(input, diagonal=0):
 
 def triu(input, diagonal=0):
     """The upper triangle of the last two dims (elements with j - i >= diagonal), zeros below."""
-    _check_tensor(input, "triu")
+    O.check_tensor(input, "triu")
     out = _wrap(_C.triu(input._c, builtins.int(diagonal)))
     if O._needs(input):
         record(out, R.tril, (input,), (), (builtins.int(diagonal), False))
@@ -183,7 +177,7 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """A view of the diagonal of the ``dim1`` x ``dim2`` planes (as the last dim)."""
-    _check_tensor(input, "diagonal")
+    O.check_tensor(input, "diagonal")
     args = (builtins.int(offset), builtins.int(dim1), builtins.int(dim2))
     out = _wrap(_C.diagonal(input._c, *args))
     if O._needs(input):
@@ -194,7 +188,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Places the last dim of ``input`` on the ``offset`` diagonal of new ``dim1`` x ``dim2``
     planes (zeros elsewhere)."""
-    _check_tensor(input, "diag_embed")
+    O.check_tensor(input, "diag_embed")
     args = (builtins.int(offset), builtins.int(dim1), builtins.int(dim2))
     out = _wrap(_C.diag_embed(input._c, *args))
     if O._needs(input):
@@ -208,7 +202,7 @@ _diagonal_view = diagonal
 def diag(input, diagonal=0):
     """1-D input: a square matrix with it on the ``diagonal``; 2-D input: a copy of that
     diagonal."""
-    _check_tensor(input, "diag")
+    O.check_tensor(input, "diag")
     if input.ndim == 1:
         return diag_embed(input, diagonal, 0, 1)
     if input.ndim == 2:
@@ -285,7 +279,7 @@ def meshgrid(*tensors, indexing=None):
 def tensor_split(input, indices_or_sections, dim=0):
     """Splits into ``n`` nearly equal parts (an int: the first ``size % n`` one larger) or at the
     given indices, as views."""
-    _check_tensor(input, "tensor_split")
+    O.check_tensor(input, "tensor_split")
     if input.ndim == 0:
         raise RuntimeError("[tensor_split] expected at least a 1-dimensional tensor")
     d = builtins.int(dim) % input.ndim
@@ -353,7 +347,7 @@ def atleast_3d(x):
 def take_along_dim(input, indices, dim=None):
     """Values of ``input`` at ``indices`` along ``dim`` (input and indices broadcast against each
     other outside dim); with no dim, indices into the flattened input."""
-    _check_tensor(input, "take_along_dim")
+    O.check_tensor(input, "take_along_dim")
     if dim is None:
         return O.gather(O.reshape(input, -1), 0, O.reshape(indices, -1))
     if input.ndim != indices.ndim:

@@ -10,11 +10,11 @@ import builtins
 
 from .. import _C
 from .. import return_types as RT
-from .._dtype import bool_, float32, float64, int64, to_dtype
+from .._dtype import int64, to_dtype
 from ..tensor import Tensor, _wrap
 from . import ops as O
 from . import rules as R
-from .graph import _grad_enabled, record
+from .graph import record
 
 
 def _int_dim(dim, op: str) -> int:
@@ -23,16 +23,12 @@ def _int_dim(dim, op: str) -> int:
     return builtins.int(dim)
 
 
-def _check_tensor(x, op: str) -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"[{op}] expected a Tensor as input, got {type(x).__name__}")
-
 
 # ---- sorting ---------------------------------------------------------------------------------
 def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values along ``dim`` and their indices. Always stable (equal elements keep their
     order, which is also a valid answer for ``stable=False``); NaN sorts as the largest value."""
-    _check_tensor(input, "sort")
+    O.check_tensor(input, "sort")
     d = _int_dim(dim, "sort")
     v, i = _C.sort(input._c, d, builtins.bool(descending))
     values, indices = _wrap(v), _wrap(i)
@@ -43,7 +39,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim`` (stable)."""
-    _check_tensor(input, "argsort")
+    O.check_tensor(input, "argsort")
     return _wrap(_C.argsort(input._c, _int_dim(dim, "argsort"), builtins.bool(descending)))
 
 
@@ -55,7 +51,7 @@ def msort(input):
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices, best first
     (also when ``sorted=False``). NaN counts as larger than every number."""
-    _check_tensor(input, "topk")
+    O.check_tensor(input, "topk")
     d = _int_dim(dim, "topk")
     v, i = _C.topk(input._c, builtins.int(k), d, builtins.bool(largest))
     values, indices = _wrap(v), _wrap(i)
@@ -73,13 +69,13 @@ def _per_row(kind, input, pair, dim, keepdim):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest element (1-based) along ``dim`` and its index."""
-    _check_tensor(input, "kthvalue")
+    O.check_tensor(input, "kthvalue")
     d = _int_dim(dim, "kthvalue")
     return _per_row(RT.kthvalue, input, _C.kthvalue(input._c, builtins.int(k), d, builtins.bool(keepdim)), d, keepdim)
 
 
 def _median(input, dim, keepdim, ignore_nan, kind, op):
-    _check_tensor(input, op)
+    O.check_tensor(input, op)
     if dim is None:
         out = _wrap(_C.median(input._c, ignore_nan))
         if O._needs(input):
@@ -103,7 +99,7 @@ def nanmedian(input, dim=None, keepdim=False):
 def mode(input, dim=-1, keepdim=False):
     """The most frequent value along ``dim`` (the smallest of equally frequent ones) and the
     index of its last occurrence."""
-    _check_tensor(input, "mode")
+    O.check_tensor(input, "mode")
     d = _int_dim(dim, "mode")
     return _per_row(RT.mode, input, _C.mode(input._c, d, builtins.bool(keepdim)), d, keepdim)
 
@@ -112,7 +108,7 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
-    _check_tensor(input, op)
+    O.check_tensor(input, op)
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"[{op}] input tensor must be either float or double dtype, got {input.dtype}")
     if interpolation not in _INTERPOLATIONS:
@@ -200,7 +196,7 @@ def _unique_result(res, return_inverse, return_counts):
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct elements (or slices along ``dim``), in ascending order, optionally with the
     inverse mapping and the counts."""
-    _check_tensor(input, "unique")
+    O.check_tensor(input, "unique")
     res = _C.unique(input._c, builtins.bool(return_inverse), builtins.bool(return_counts),
                     None if dim is None else _int_dim(dim, "unique"))
     return _unique_result(res, return_inverse, return_counts)
@@ -208,7 +204,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Collapses runs of equal consecutive elements (or slices along ``dim``)."""
-    _check_tensor(input, "unique_consecutive")
+    O.check_tensor(input, "unique_consecutive")
     res = _C.unique_consecutive(input._c, builtins.bool(return_inverse), builtins.bool(return_counts),
                                 None if dim is None else _int_dim(dim, "unique_consecutive"))
     return _unique_result(res, return_inverse, return_counts)
@@ -217,7 +213,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 # ---- binary search ---------------------------------------------------------------------------
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
     """Insertion indices of ``input`` into the innermost dim of ``sorted_sequence``."""
-    _check_tensor(sorted_sequence, "searchsorted")
+    O.check_tensor(sorted_sequence, "searchsorted")
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"[searchsorted] side can only be 'left' or 'right' but got '{side}'")
@@ -232,7 +228,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each element of ``input`` given 1-D sorted ``boundaries``."""
-    _check_tensor(boundaries, "bucketize")
+    O.check_tensor(boundaries, "bucketize")
     values = input if isinstance(input, Tensor) else O.as_operand(input, boundaries)
     return _wrap(_C.bucketize(values._c, boundaries._c, builtins.bool(out_int32), builtins.bool(right)))
 
@@ -240,13 +236,13 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 # ---- small reductions ------------------------------------------------------------------------
 def count_nonzero(input, dim=None):
     """Number of non-zero elements (over ``dim``: an int or a tuple of ints), int64."""
-    _check_tensor(input, "count_nonzero")
+    O.check_tensor(input, "count_nonzero")
     return O.sum(O.ne(input, 0), dim)
 
 
 def aminmax(input, *, dim=None, keepdim=False):
     """``(amin, amax)`` of all elements or along ``dim``, in one call."""
-    _check_tensor(input, "aminmax")
+    O.check_tensor(input, "aminmax")
     if input.numel() == 0:
         raise RuntimeError(f"[aminmax] cannot compute aminmax over an empty dimension (input shape {list(input.shape)})")
     dims = () if dim is None else _int_dim(dim, "aminmax")
@@ -269,13 +265,13 @@ def _cumsum(x, dim, reverse):
 
 def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim`` (bool and integer inputs give int64)."""
-    _check_tensor(input, "cumsum")
+    O.check_tensor(input, "cumsum")
     return _cumsum(_scan_dtype(input, dtype), _int_dim(dim, "cumsum"), False)
 
 
 def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim`` (bool and integer inputs give int64)."""
-    _check_tensor(input, "cumprod")
+    O.check_tensor(input, "cumprod")
     x = _scan_dtype(input, dtype)
     d = _int_dim(dim, "cumprod")
     out = _wrap(_C.cumprod(x._c, d, None))
@@ -293,12 +289,12 @@ def _logcumsumexp(x, dim, reverse):
 
 def logcumsumexp(input, dim):
     """``log(cumsum(exp(input)))`` along ``dim``, computed without overflow."""
-    _check_tensor(input, "logcumsumexp")
+    O.check_tensor(input, "logcumsumexp")
     return _logcumsumexp(input, _int_dim(dim, "logcumsumexp"), False)
 
 
 def _cum_extreme(fn, kind, input, dim, op):
-    _check_tensor(input, op)
+    O.check_tensor(input, op)
     d = _int_dim(dim, op)
     v, i = fn(input._c, d)
     values, indices = _wrap(v), _wrap(i)
