@@ -9,24 +9,15 @@ using namespace core;
 
 namespace {
 
+// The input, contiguous, and its [outer, n, inner] layout around dim.
 struct ScanLayout {
   Tensor input;
-  int64_t outer = 1, n = 1, inner = 1;
+  DimLayout l;
 };
 
 ScanLayout scan_layout(const Tensor& x, int64_t dim, const char* op) {
   check_defined(x, op);
-  ScanLayout l;
-  l.input = contiguous(x);
-  if (x.ndim() == 0) {
-    wrap_dim(dim, 0, op);
-    return l;
-  }
-  const int64_t d = wrap_dim(dim, x.ndim(), op);
-  for (int64_t i = 0; i < d; ++i) l.outer *= x.shape()[i];
-  l.n = x.shape()[d];
-  for (int64_t i = d + 1; i < x.ndim(); ++i) l.inner *= x.shape()[i];
-  return l;
+  return {contiguous(x), dim_layout(x, dim, op)};
 }
 
 DType scan_out_dtype(DType dt) { return is_floating(dt) ? dt : DType::Int64; }
@@ -39,7 +30,7 @@ Tensor run_scan(kernels::ScanKernel const (&table)[kNumDTypes], const Tensor& x_
   auto fn = need(table[static_cast<int>(x.dtype())], op, x.dtype());
   Tensor out = Tensor::empty(x.shape(), scan_out_dtype(x.dtype()));
   if (x.numel() > 0)
-    fn(static_cast<const char*>(l.input.data_ptr()), static_cast<char*>(out.data_ptr()), l.outer, l.n, l.inner,
+    fn(static_cast<const char*>(l.input.data_ptr()), static_cast<char*>(out.data_ptr()), l.l.outer, l.l.n, l.l.inner,
        reverse);
   return out;
 }
@@ -52,7 +43,7 @@ std::pair<Tensor, Tensor> run_extreme(kernels::CumExtremeKernel const (&table)[k
   Tensor indices = Tensor::empty(x.shape(), DType::Int64);
   if (x.numel() > 0)
     fn(static_cast<const char*>(l.input.data_ptr()), static_cast<char*>(values.data_ptr()), indices.data<int64_t>(),
-       l.outer, l.n, l.inner);
+       l.l.outer, l.l.n, l.l.inner);
   return {values, indices};
 }
 
@@ -90,7 +81,7 @@ Tensor cumprod_backward(const Tensor& grad, const Tensor& x, const Tensor& out, 
   Tensor gin = Tensor::empty(x.shape(), x.dtype());
   if (x.numel() > 0)
     fn(static_cast<const char*>(g.data_ptr()), static_cast<const char*>(l.input.data_ptr()),
-       static_cast<const char*>(o.data_ptr()), static_cast<char*>(gin.data_ptr()), l.outer, l.n, l.inner);
+       static_cast<const char*>(o.data_ptr()), static_cast<char*>(gin.data_ptr()), l.l.outer, l.l.n, l.l.inner);
   return gin;
 }
 

@@ -142,24 +142,25 @@ struct Scratch {
   explicit Scratch(int64_t n) : items(std::max<int64_t>(n, 1)), tmp(std::max<int64_t>(n, 1)) {}
 };
 
-template <typename F>
-void for_rows(int64_t rows, int64_t n, const F& fn) {
-  parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(n, 1)), fn);
+// Calls fn(r, row, scratch) for every row r of a contiguous [rows, n] input, rows in parallel,
+// one scratch per task.
+template <typename T, typename F>
+void for_rows(const char* in, int64_t rows, int64_t n, const F& fn) {
+  const T* x = reinterpret_cast<const T*>(in);
+  parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(n, 1)), [&](int64_t r0, int64_t r1) {
+    Scratch<T> s(n);
+    for (int64_t r = r0; r < r1; ++r) fn(r, x + r * n, s);
+  });
 }
 
 // ---- sort ------------------------------------------------------------------------------------
 template <typename T>
 void sort_kernel(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n, bool descending) {
-  const T* x = reinterpret_cast<const T*>(in);
   T* v = reinterpret_cast<T*>(values);
-  for_rows(rows, n, [&](int64_t r0, int64_t r1) {
-    Scratch<T> s(n);
-    for (int64_t r = r0; r < r1; ++r) {
-      const T* row = x + r * n;
-      make_items(row, n, descending, s.items.data());
-      sort_items<T>(s.items.data(), s.tmp.data(), n);
-      write_items(row, s.items.data(), n, v ? v + r * n : nullptr, indices ? indices + r * n : nullptr);
-    }
+  for_rows<T>(in, rows, n, [&](int64_t r, const T* row, Scratch<T>& s) {
+    make_items(row, n, descending, s.items.data());
+    sort_items<T>(s.items.data(), s.tmp.data(), n);
+    write_items(row, s.items.data(), n, v ? v + r * n : nullptr, indices ? indices + r * n : nullptr);
   });
 }
 
@@ -232,25 +233,20 @@ void topk_sampled(const T* x, int64_t n, int64_t k, bool largest, ItemT<T>* buf,
 template <typename T>
 void topk_kernel(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n, int64_t k,
                  bool largest) {
-  const T* x = reinterpret_cast<const T*>(in);
   T* v = reinterpret_cast<T*>(values);
-  for_rows(rows, n, [&](int64_t r0, int64_t r1) {
-    Scratch<T> s(n);
-    for (int64_t r = r0; r < r1; ++r) {
-      const T* row = x + r * n;
-      if (k * kSampleRatio <= n) {
-        topk_sampled(row, n, k, largest, s.items.data(), s.tmp.data());
+  for_rows<T>(in, rows, n, [&](int64_t r, const T* row, Scratch<T>& s) {
+    if (k * kSampleRatio <= n) {
+      topk_sampled(row, n, k, largest, s.items.data(), s.tmp.data());
+    } else {
+      make_items(row, n, largest, s.items.data());
+      if (k < n / 2) {
+        std::nth_element(s.items.begin(), s.items.begin() + k, s.items.begin() + n);
+        std::sort(s.items.begin(), s.items.begin() + k);
       } else {
-        make_items(row, n, largest, s.items.data());
-        if (k < n / 2) {
-          std::nth_element(s.items.begin(), s.items.begin() + k, s.items.begin() + n);
-          std::sort(s.items.begin(), s.items.begin() + k);
-        } else {
-          sort_items<T>(s.items.data(), s.tmp.data(), n);
-        }
+        sort_items<T>(s.items.data(), s.tmp.data(), n);
       }
-      write_items(row, s.items.data(), k, v + r * k, indices + r * k);
     }
+    write_items(row, s.items.data(), k, v + r * k, indices + r * k);
   });
 }
 
@@ -260,37 +256,32 @@ void topk_kernel(const char* in, char* values, int64_t* indices, int64_t rows, i
 // of the numbers, NaN (the first one) for a row of NaNs only.
 template <typename T>
 void kth_kernel(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n, int64_t k, int mode) {
-  const T* x = reinterpret_cast<const T*>(in);
   T* v = reinterpret_cast<T*>(values);
   using IO = Items<T>;
-  for_rows(rows, n, [&](int64_t r0, int64_t r1) {
-    Scratch<T> s(n);
-    for (int64_t r = r0; r < r1; ++r) {
-      const T* row = x + r * n;
-      int64_t numbers = n, first_nan = -1;
-      if constexpr (std::is_floating_point_v<T>) {
-        if (mode != 0) {
-          numbers = 0;
-          for (int64_t i = 0; i < n; ++i) {
-            if (row[i] == row[i]) ++numbers;
-            else if (first_nan < 0) first_nan = i;
-          }
+  for_rows<T>(in, rows, n, [&](int64_t r, const T* row, Scratch<T>& s) {
+    int64_t numbers = n, first_nan = -1;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (mode != 0) {
+        numbers = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          if (row[i] == row[i]) ++numbers;
+          else if (first_nan < 0) first_nan = i;
         }
       }
-      int64_t pick;
-      if (mode == 1 && first_nan >= 0) {
-        pick = first_nan;
-      } else if (mode == 2 && numbers == 0) {
-        pick = first_nan;
-      } else {
-        const int64_t kk = mode == 0 ? k : (numbers - 1) / 2;
-        make_items(row, n, false, s.items.data());
-        std::nth_element(s.items.begin(), s.items.begin() + kk, s.items.begin() + n);
-        pick = IO::index(s.items[kk]);
-      }
-      v[r] = row[pick];
-      indices[r] = pick;
     }
+    int64_t pick;
+    if (mode == 1 && first_nan >= 0) {
+      pick = first_nan;
+    } else if (mode == 2 && numbers == 0) {
+      pick = first_nan;
+    } else {
+      const int64_t kk = mode == 0 ? k : (numbers - 1) / 2;
+      make_items(row, n, false, s.items.data());
+      std::nth_element(s.items.begin(), s.items.begin() + kk, s.items.begin() + n);
+      pick = IO::index(s.items[kk]);
+    }
+    v[r] = row[pick];
+    indices[r] = pick;
   });
 }
 
@@ -299,29 +290,24 @@ void kth_kernel(const char* in, char* values, int64_t* indices, int64_t rows, in
 // holding it.
 template <typename T>
 void mode_kernel(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n) {
-  const T* x = reinterpret_cast<const T*>(in);
   T* v = reinterpret_cast<T*>(values);
   using IO = Items<T>;
-  for_rows(rows, n, [&](int64_t r0, int64_t r1) {
-    Scratch<T> s(n);
-    for (int64_t r = r0; r < r1; ++r) {
-      const T* row = x + r * n;
-      make_items(row, n, false, s.items.data());
-      sort_items<T>(s.items.data(), s.tmp.data(), n);
-      int64_t best_count = 0, best_end = 0;
-      for (int64_t i = 0; i < n;) {
-        int64_t j = i + 1;
-        while (j < n && IO::key(s.items[j]) == IO::key(s.items[i])) ++j;
-        if (j - i > best_count) {
-          best_count = j - i;
-          best_end = j - 1;
-        }
-        i = j;
+  for_rows<T>(in, rows, n, [&](int64_t r, const T* row, Scratch<T>& s) {
+    make_items(row, n, false, s.items.data());
+    sort_items<T>(s.items.data(), s.tmp.data(), n);
+    int64_t best_count = 0, best_end = 0;
+    for (int64_t i = 0; i < n;) {
+      int64_t j = i + 1;
+      while (j < n && IO::key(s.items[j]) == IO::key(s.items[i])) ++j;
+      if (j - i > best_count) {
+        best_count = j - i;
+        best_end = j - 1;
       }
-      const uint32_t pick = IO::index(s.items[best_end]);
-      v[r] = row[pick];
-      indices[r] = pick;
+      i = j;
     }
+    const uint32_t pick = IO::index(s.items[best_end]);
+    v[r] = row[pick];
+    indices[r] = pick;
   });
 }
 
