@@ -70,7 +70,18 @@ void bind_ops(py::module_& m) {
       .value("LogicalNot", UnaryOp::LogicalNot)
       .value("IsNan", UnaryOp::IsNan)
       .value("IsInf", UnaryOp::IsInf)
-      .value("IsFinite", UnaryOp::IsFinite);
+      .value("IsFinite", UnaryOp::IsFinite)
+      .value("Sinh", UnaryOp::Sinh)
+      .value("Cosh", UnaryOp::Cosh)
+      .value("Asinh", UnaryOp::Asinh)
+      .value("Acosh", UnaryOp::Acosh)
+      .value("Atanh", UnaryOp::Atanh)
+      .value("Exp2", UnaryOp::Exp2)
+      .value("Erfinv", UnaryOp::Erfinv)
+      .value("Erfc", UnaryOp::Erfc)
+      .value("Frac", UnaryOp::Frac)
+      .value("Logit", UnaryOp::Logit)
+      .value("BitwiseNot", UnaryOp::BitwiseNot);
   py::enum_<BinaryOp>(m, "BinaryOp")
       .value("Add", BinaryOp::Add)
       .value("Sub", BinaryOp::Sub)
@@ -99,7 +110,15 @@ void bind_ops(py::module_& m) {
       .value("SiluBackward", BinaryOp::SiluBackward)
       .value("SoftplusBackward", BinaryOp::SoftplusBackward)
       .value("LeakyReluBackward", BinaryOp::LeakyReluBackward)
-      .value("EluBackward", BinaryOp::EluBackward);
+      .value("EluBackward", BinaryOp::EluBackward)
+      .value("Fmod", BinaryOp::Fmod)
+      .value("Hypot", BinaryOp::Hypot)
+      .value("Xlogy", BinaryOp::Xlogy)
+      .value("BitwiseAnd", BinaryOp::BitwiseAnd)
+      .value("BitwiseOr", BinaryOp::BitwiseOr)
+      .value("BitwiseXor", BinaryOp::BitwiseXor)
+      .value("LeftShift", BinaryOp::LeftShift)
+      .value("RightShift", BinaryOp::RightShift);
   py::enum_<ReduceOp>(m, "ReduceOp")
       .value("Sum", ReduceOp::Sum)
       .value("Mean", ReduceOp::Mean)
@@ -111,23 +130,14 @@ void bind_ops(py::module_& m) {
       .value("All", ReduceOp::All)
       .value("Any", ReduceOp::Any);
 
-  // creation and random numbers
+  // creation
   m.def("empty", [](const Dims& s, int d) { return Tensor::empty(s, dt(d)); }, nogil);
   m.def("full", [](const Dims& s, double v, int d) { return full(s, v, dt(d)); }, nogil);
   m.def("scalar_tensor", [](double v, int d) { return scalar_tensor(v, dt(d)); });
   m.def("arange", [](double a, double b, double s, int d) { return arange(a, b, s, dt(d)); }, nogil);
   m.def("linspace", [](double a, double b, int64_t n, int d) { return linspace(a, b, n, dt(d)); }, nogil);
   m.def("eye", [](int64_t n, int64_t k, int d) { return eye(n, k, dt(d)); }, nogil);
-  m.def("manual_seed", &manual_seed);
-  m.def("get_rng_state", [] { const RngState s = get_rng_state(); return std::make_pair(s.seed, s.offset); });
-  m.def("set_rng_state", [](uint64_t seed, uint64_t offset) { set_rng_state(RngState{seed, offset}); });
-  m.def("rand", [](const Dims& s, int d) { return rand(s, dt(d)); }, nogil);
-  m.def("randn", [](const Dims& s, int d) { return randn(s, dt(d)); }, nogil);
-  m.def("randint", [](int64_t lo, int64_t hi, const Dims& s, int d) { return randint(lo, hi, s, dt(d)); }, nogil);
-  m.def("randperm", [](int64_t n, int d) { return randperm(n, dt(d)); }, nogil);
-  m.def("bernoulli", [](const Dims& s, double p, int d) { return bernoulli(s, p, dt(d)); }, nogil);
-  m.def("uniform_", &uniform_, nogil);
-  m.def("normal_", &normal_, nogil);
+  // random numbers: bind_random.cpp
 
   // views
   m.def("view", &view);

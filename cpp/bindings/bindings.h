@@ -13,4 +13,8 @@ void bind_optim(pybind11::module_& m);  // fused optimizer updates
 void bind_io(pybind11::module_& m);     // safetensors files
 void bind_image(pybind11::module_& m);  // image augmentation (per-image flips, crops, warps)
 void bind_attention(pybind11::module_& m);  // scaled dot-product attention
+void bind_sort(pybind11::module_& m);   // sorting, selection, scans
+void bind_shape(pybind11::module_& m);  // flips, rolls, repeats, triangles, diagonals
+void bind_scatter(pybind11::module_& m);  // scatter along a dim, bincount, histc
+void bind_random(pybind11::module_& m);  // generators, random fills and sampling
 }  // namespace tensorforge::bindings

@@ -11,4 +11,8 @@ PYBIND11_MODULE(_C, m) {
   tensorforge::bindings::bind_io(m);
   tensorforge::bindings::bind_image(m);
   tensorforge::bindings::bind_attention(m);
+  tensorforge::bindings::bind_sort(m);
+  tensorforge::bindings::bind_shape(m);
+  tensorforge::bindings::bind_scatter(m);
+  tensorforge::bindings::bind_random(m);
 }

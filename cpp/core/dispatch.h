@@ -49,7 +49,8 @@ using GemmKernel = void (*)(bool trans_a, bool trans_b, int64_t m, int64_t n, in
                             int64_t ldc, double beta);
 
 // Fills n elements (contiguous) from a counter-based generator: stream (seed, offset) gives
-// the same numbers whatever the thread count.
+// the same numbers whatever the thread count. offset counts 32-bit words and is block aligned
+// (a multiple of 4); float reads one word per element, double two.
 using UniformKernel = void (*)(char* out, int64_t n, uint64_t seed, uint64_t offset, double low,
                                double high);
 using NormalKernel = void (*)(char* out, int64_t n, uint64_t seed, uint64_t offset, double mean,
@@ -254,6 +255,83 @@ using SdpaBackwardKernel = void (*)(const char* grad_out, const char* q, const c
                                     const char* mask, const char* out, const char* lse, char* grad_q, char* grad_k,
                                     char* grad_v, char* grad_mask, const SdpaGeom& g);
 
+// ---- sort (cpu/sort) ----
+// Along the last axis of a contiguous [rows, n] tensor, in PyTorch's order (NaN above +inf, -0 equal
+// to +0) with ties kept in index order (a stable sort; descending keeps ties in index order too).
+// Rows hold fewer than 2^32 elements. sort writes values / int64 indices (either may be null).
+// The sort kernels (and multinomial without replacement) keep a per-task scratch row of
+// (key, index) items: the one exception to "kernels never allocate".
+using SortKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n,
+                            bool descending);
+// The k largest (or smallest) of each row, best first (ties: lower index first): [rows, k] outputs.
+using TopkKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n,
+                            int64_t k, bool largest);
+// One element per row: mode 0 the k-th smallest (0-based); 1 the lower median (a NaN row gives its
+// first NaN); 2 the lower median of the non-NaN values (a row of NaN only gives its first NaN).
+using KthKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n,
+                           int64_t k, int mode);
+// The most frequent value per row (the smallest of equally frequent ones) and its last index.
+using ModeKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t rows, int64_t n);
+// For each of m values per row, the insertion point into that row's sorted n boundaries (row r's
+// boundaries start r * sorted_row_stride elements in; stride 0 shares one row). sorter (may be
+// null) holds the ascending order of each boundary row. right: after equal boundaries.
+using SearchSortedKernel = void (*)(const char* sorted, const int64_t* sorter, int64_t sorted_row_stride,
+                                    const char* values, char* out, bool out_int32, int64_t rows, int64_t n,
+                                    int64_t m, bool right);
+
+// ---- scan (cpu/scan) ----
+// Inclusive scans along the middle axis of a contiguous [outer, n, inner] tensor into out of the
+// same layout, from the end when reverse. cumsum / cumprod of bool / int32 / int64 write int64;
+// float inputs accumulate in double (as PyTorch's CPU kernels).
+using ScanKernel = void (*)(const char* in, char* out, int64_t outer, int64_t n, int64_t inner, bool reverse);
+// Running max / min with the index that set it (the latest among equals; a NaN sticks).
+using CumExtremeKernel = void (*)(const char* in, char* values, int64_t* indices, int64_t outer, int64_t n,
+                                  int64_t inner);
+// Gradient of cumprod from grad_out, the input and the output (zeros in the input handled exactly).
+using CumprodBackwardKernel = void (*)(const char* grad, const char* in, const char* out, char* grad_in,
+                                       int64_t outer, int64_t n, int64_t inner);
+
+// ---- scatter (cpu/index/scatter.cpp) ----
+// out[p with p[dim] replaced by index[p]] (op)= src[p] for every position p of the index tensor
+// (contiguous int64 of `ndim` dims, values in [0, out_size)); strides in elements, src strides all
+// 0 broadcast one value. Updates of one line (all coordinates but dim fixed) apply in index order.
+// When base is not null, out (then contiguous, base_numel elements) is first filled from base by
+// the threads that go on to scatter into it (out-of-place scatters: one pass, cache-local).
+enum class ScatterOp : uint8_t { Assign, Sum, Prod, Amax, Amin };  // Amax / Amin: NaN wins
+struct ScatterGeom {
+  int ndim;
+  int dim;
+  const int64_t* shape;  // of the index tensor
+  const int64_t* out_strides;
+  const int64_t* src_strides;
+  int64_t out_size;      // out's size along dim
+  const char* base;      // may be null
+  int64_t base_numel;
+};
+using ScatterKernel = void (*)(char* out, const int64_t* index, const char* src, const ScatterGeom& g, ScatterOp op);
+// Histogram of n contiguous values into `bins` equal bins over [lo, hi] (out: bins elements of the
+// input's dtype); values outside [lo, hi] and NaN are skipped.
+using HistcKernel = void (*)(const char* in, int64_t n, char* out, int64_t bins, double lo, double hi);
+
+// ---- sampling (cpu/random/sampling.cpp) ----
+// Like the fills above, each reads its own words of the stream (seed, offset): the word count
+// each needs is given so the front end can claim them.
+// Categorical draws: k per row of contiguous [rows, n] weights (non-negative, positive row sums),
+// with replacement or not (then k <= n). Words: rows * 4 * ceil(2 * (replacement || k == 1 ? k : n) / 4).
+using MultinomialKernel = void (*)(const char* weights, int64_t* out, int64_t rows, int64_t n, int64_t k,
+                                   bool replacement, uint64_t seed, uint64_t offset);
+// 0/1 with probability p, or probs[i] (n contiguous doubles) when probs is not null. Words: 2n.
+using BernoulliKernel = void (*)(char* out, const double* probs, double p, int64_t n, uint64_t seed,
+                                 uint64_t offset);
+// Exponential(lambda) / geometric(p) on {1, 2, ...}. Words: 2n.
+using ExponentialKernel = void (*)(char* out, int64_t n, double lambda, uint64_t seed, uint64_t offset);
+using GeometricKernel = void (*)(char* out, int64_t n, double p, uint64_t seed, uint64_t offset);
+// Integers uniform on [low, low + span), span >= 1. Words: 2n.
+using RandomIntKernel = void (*)(char* out, int64_t n, int64_t low, uint64_t span, uint64_t seed, uint64_t offset);
+// Poisson(rates[i]) for n contiguous rates. Words: 4n (element i owns block offset / 4 + i and its
+// sub-streams).
+using PoissonKernel = void (*)(const char* rates, char* out, int64_t n, uint64_t seed, uint64_t offset);
+
 struct KernelTable {
   const char* isa = "none";
   UnaryLoop unary[static_cast<int>(UnaryOp::Count)][kNumDTypes] = {};
@@ -313,6 +391,29 @@ struct KernelTable {
   // ---- attention (cpu/attention) ----
   SdpaForwardKernel sdpa_forward[kNumDTypes] = {};
   SdpaBackwardKernel sdpa_backward[kNumDTypes] = {};
+  // ---- sort (cpu/sort) ----
+  SortKernel sort[kNumDTypes] = {};
+  TopkKernel topk[kNumDTypes] = {};
+  KthKernel kthvalue[kNumDTypes] = {};
+  ModeKernel mode[kNumDTypes] = {};
+  SearchSortedKernel searchsorted[kNumDTypes] = {};
+  // ---- scan (cpu/scan) ----
+  ScanKernel cumsum[kNumDTypes] = {};
+  ScanKernel cumprod[kNumDTypes] = {};
+  ScanKernel logcumsumexp[kNumDTypes] = {};
+  CumExtremeKernel cummax[kNumDTypes] = {};
+  CumExtremeKernel cummin[kNumDTypes] = {};
+  CumprodBackwardKernel cumprod_backward[kNumDTypes] = {};
+  // ---- scatter (cpu/index/scatter.cpp) ----
+  ScatterKernel scatter[kNumDTypes] = {};
+  HistcKernel histc[kNumDTypes] = {};
+  // ---- sampling (cpu/random/sampling.cpp) ----
+  MultinomialKernel multinomial[kNumDTypes] = {};
+  BernoulliKernel bernoulli[kNumDTypes] = {};
+  ExponentialKernel exponential[kNumDTypes] = {};
+  GeometricKernel geometric[kNumDTypes] = {};
+  RandomIntKernel random_int[kNumDTypes] = {};
+  PoissonKernel poisson[kNumDTypes] = {};
 };
 
 /// The active table (chosen once from CPUID; see set_isa).

@@ -37,6 +37,19 @@ Shape broadcast_strides(const Tensor& x, const Shape& shape) {
   return st;
 }
 
+DimLayout dim_layout(const Tensor& x, int64_t dim, const char* op) {
+  DimLayout l;
+  if (x.ndim() == 0) {
+    wrap_dim(dim, 0, op);
+    return l;
+  }
+  const int64_t d = wrap_dim(dim, x.ndim(), op);
+  for (int64_t i = 0; i < d; ++i) l.outer *= x.shape()[i];
+  l.n = x.shape()[d];
+  for (int64_t i = d + 1; i < x.ndim(); ++i) l.inner *= x.shape()[i];
+  return l;
+}
+
 ElemIter make_iter(const std::vector<const Tensor*>& operands, const Shape& shape) {
   ElemIter it;
   it.nops = static_cast<int>(operands.size());

@@ -22,6 +22,13 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 /// Element strides of x viewed as broadcast to `shape` (0 where broadcast).
 Shape broadcast_strides(const Tensor& x, const Shape& shape);
 
+/// x (contiguous) seen as [outer, n, inner] around dim; a 0-dim x is [1, 1, 1]. IndexError
+/// names the op for a dim out of range.
+struct DimLayout {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+DimLayout dim_layout(const Tensor& x, int64_t dim, const char* op);
+
 /// Geometry of an elementwise loop over `shape` with up to kMaxOperands operands (operand 0
 /// is usually the output); dims are coalesced, the innermost last; strides in bytes.
 struct ElemIter {

@@ -14,7 +14,8 @@ const char* unary_name(UnaryOp op) {
       "neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
       "sign", "floor", "ceil", "round", "trunc", "reciprocal", "square", "log1p", "expm1", "log2",
       "log10", "erf", "asin", "acos", "atan", "gelu", "gelu", "silu", "softplus", "leaky_relu", "elu",
-      "clamp", "pow", "pow", "logical_not", "isnan", "isinf", "isfinite"};
+      "clamp", "pow", "pow", "logical_not", "isnan", "isinf", "isfinite",
+      "sinh", "cosh", "asinh", "acosh", "atanh", "exp2", "erfinv", "erfc", "frac", "logit", "bitwise_not"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(UnaryOp::Count));
   return names[static_cast<int>(op)];
 }
@@ -24,7 +25,9 @@ const char* binary_name(BinaryOp op) {
       "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide", "atan2",
       "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
       "relu_backward", "sigmoid_backward", "tanh_backward", "gelu_backward", "gelu_backward",
-      "silu_backward", "softplus_backward", "leaky_relu_backward", "elu_backward"};
+      "silu_backward", "softplus_backward", "leaky_relu_backward", "elu_backward",
+      "fmod", "hypot", "xlogy", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+      "bitwise_right_shift"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(BinaryOp::Count));
   return names[static_cast<int>(op)];
 }
@@ -37,6 +40,8 @@ bool promotes_int_to_float(UnaryOp op) {
     case UnaryOp::Sigmoid: case UnaryOp::Reciprocal: case UnaryOp::Log1p: case UnaryOp::Expm1:
     case UnaryOp::Log2: case UnaryOp::Log10: case UnaryOp::Erf: case UnaryOp::Asin:
     case UnaryOp::Acos: case UnaryOp::Atan: case UnaryOp::RPowScalar:
+    case UnaryOp::Sinh: case UnaryOp::Cosh: case UnaryOp::Asinh: case UnaryOp::Acosh:
+    case UnaryOp::Atanh: case UnaryOp::Exp2: case UnaryOp::Erfinv: case UnaryOp::Erfc: case UnaryOp::Logit:
       return true;
     default:
       return false;
@@ -44,7 +49,8 @@ bool promotes_int_to_float(UnaryOp op) {
 }
 
 bool binary_needs_float(BinaryOp op) {
-  return op == BinaryOp::Div || op == BinaryOp::Atan2 || op >= BinaryOp::ReluBackward;
+  return op == BinaryOp::Div || op == BinaryOp::Atan2 || op == BinaryOp::Hypot || op == BinaryOp::Xlogy ||
+         (op >= BinaryOp::ReluBackward && op <= BinaryOp::EluBackward);
 }
 
 // Whether a value of dtype `from` may be written into a tensor of dtype `to` in place.
@@ -60,7 +66,7 @@ DType unary_compute_dtype(UnaryOp op, DType dt) {
 }
 
 void check_int_divisor(BinaryOp op, const Tensor& b, DType dt) {
-  if (!(op == BinaryOp::FloorDivide || op == BinaryOp::Remainder) || is_floating(dt)) return;
+  if (!(op == BinaryOp::FloorDivide || op == BinaryOp::Remainder || op == BinaryOp::Fmod) || is_floating(dt)) return;
   Tensor zero = reduce(ReduceOp::Any, binary(BinaryOp::Eq, b, scalar_tensor(0, dt)));
   if (*zero.data<bool>()) fail<Error>(binary_name(op), "ZeroDivisionError: integer division by zero");
 }

@@ -153,7 +153,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& idx) {
 }
 
 namespace {
-// gather/scatter_add index lists: arange along every dim except `dim`, which takes `idx`.
+// gather index lists: arange along every dim except `dim`, which takes `idx`.
 std::vector<Tensor> gather_indices(const Tensor& x, int64_t d, const Tensor& idx, const char* op) {
   if (idx.dtype() != DType::Int64)
     fail<DTypeError>(op, "expected index to be an int64 tensor, got ", dtype_name(idx.dtype()));
@@ -184,31 +184,6 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& idx) {
   const int64_t d = wrap_dim(dim, x.ndim(), "gather");
   if (idx.numel() == 0) return Tensor::empty(idx.shape(), x.dtype());
   return index_as(x, gather_indices(x, d, idx, "gather"), "gather");
-}
-
-Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& idx, const Tensor& src) {
-  check_defined(x, "scatter_add");
-  check_defined(idx, "scatter_add", "index");
-  check_defined(src, "scatter_add", "src");
-  const int64_t d = wrap_dim(dim, x.ndim(), "scatter_add");
-  Tensor out = clone(x);
-  if (idx.numel() == 0) return out;
-  if (src.ndim() != idx.ndim())
-    fail<ShapeError>("scatter_add", "src ", shape_str(src.shape()), " and index ", shape_str(idx.shape()),
-                     " must have the same number of dims");
-  Tensor s = src;
-  for (int64_t k = 0; k < idx.ndim(); ++k) {
-    if (idx.shape()[k] > src.shape()[k])
-      fail<ShapeError>("scatter_add", "index ", shape_str(idx.shape()), " is larger than src ",
-                       shape_str(src.shape()), " at dim ", k);
-    s = narrow(s, k, 0, idx.shape()[k]);
-  }
-  if (x.ndim() == 0) {
-    index_put_(reshape(out, {1}), {reshape(idx, {-1})}, reshape(s, {-1}), true);
-    return out;
-  }
-  index_put_as(out, gather_indices(x, d, idx, "scatter_add"), s, true, "scatter_add");
-  return out;
 }
 
 Tensor nonzero(const Tensor& x) {

@@ -142,29 +142,11 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   return arg_reduce(x, dim, keepdim, false, false, "argmin").second;
 }
 
-namespace {
-struct SoftmaxLayout {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-SoftmaxLayout softmax_layout(const Tensor& x, int64_t dim, const char* op) {
-  SoftmaxLayout l;
-  if (x.ndim() == 0) {
-    wrap_dim(dim, 0, op);
-    return l;
-  }
-  const int64_t d = wrap_dim(dim, x.ndim(), op);
-  for (int64_t i = 0; i < d; ++i) l.outer *= x.shape()[i];
-  l.n = x.shape()[d];
-  for (int64_t i = d + 1; i < x.ndim(); ++i) l.inner *= x.shape()[i];
-  return l;
-}
-}  // namespace
-
 Tensor softmax(const Tensor& x, int64_t dim, bool log) {
   const char* op = log ? "log_softmax" : "softmax";
   check_defined(x, op);
   if (!is_floating(x.dtype())) fail<DTypeError>(op, "not implemented for dtype ", dtype_name(x.dtype()));
-  const SoftmaxLayout l = softmax_layout(x, dim, op);
+  const DimLayout l = dim_layout(x, dim, op);
   const Tensor in = contiguous(x);
   auto fn = need(K().softmax[static_cast<int>(x.dtype())], op, x.dtype());
   Tensor out = Tensor::empty(x.shape(), x.dtype());
@@ -179,7 +161,7 @@ Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim, bool
   check_defined(out, op);
   if (grad.shape() != out.shape())
     fail<ShapeError>(op, "grad shape ", shape_str(grad.shape()), " differs from output shape ", shape_str(out.shape()));
-  const SoftmaxLayout l = softmax_layout(out, dim, op);
+  const DimLayout l = dim_layout(out, dim, op);
   const Tensor g = as_contiguous(grad, out.dtype()), o = contiguous(out);
   auto fn = need(K().softmax_backward[static_cast<int>(out.dtype())], op, out.dtype());
   Tensor gin = Tensor::empty(out.shape(), out.dtype());

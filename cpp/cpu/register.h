@@ -23,4 +23,8 @@ void register_loss(KernelTable& t);         // cpu/loss: fused softmax cross-ent
 void register_optim(KernelTable& t);        // cpu/optim: fused optimizer updates
 void register_image(KernelTable& t);        // cpu/image: per-image remap and affine warp (augmentation)
 void register_attention(KernelTable& t);    // cpu/attention: fused scaled dot-product attention
+void register_sort(KernelTable& t);         // cpu/sort: sort, top-k, k-th value, mode, binary search
+void register_scan(KernelTable& t);         // cpu/scan: cumsum, cumprod, logcumsumexp, cummax / cummin
+void register_scatter(KernelTable& t);      // cpu/index/scatter.cpp: scatter along a dim, histc
+void register_sampling(KernelTable& t);     // cpu/random/sampling.cpp: multinomial, bernoulli, poisson, ...
 }  // namespace tensorforge::cpu::TF_ISA_NS

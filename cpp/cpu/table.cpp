@@ -18,6 +18,10 @@ void fill_table(KernelTable& t) {
   register_optim(t);
   register_image(t);
   register_attention(t);
+  register_sort(t);
+  register_scan(t);
+  register_scatter(t);
+  register_sampling(t);
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

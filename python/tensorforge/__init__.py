@@ -14,13 +14,20 @@ from ._dtype import int64 as long
 from .tensor import (Generator, Size, Tensor, arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
                      full_like, linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randint_like,
                      randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
-from .tensor import get_rng_state, set_rng_state
+from .tensor import default_generator, get_rng_state, initial_seed, set_rng_state
 from . import autograd
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import no_grad as inference_mode
 from .autograd.ops import *  # noqa: F401,F403  (the math: add, exp, sum, matmul, cat, ...)
 from .autograd.ops import (abs, all, any, max, min, pow, round, sum)  # noqa: A004  (shadow builtins as torch does)
 from .autograd.ops import to_dtype_op as _to_dtype_op
+from .autograd.sort_ops import *  # noqa: F401,F403  (sort, topk, median, unique, cumsum, ...)
+from .autograd.shape_ops import *  # noqa: F401,F403  (flip, roll, repeat, tril, diagonal, meshgrid, ...)
+from .autograd.scatter_ops import *  # noqa: F401,F403  (scatter, scatter_reduce, index_copy, bincount, ...)
+from .autograd.math_ops import *  # noqa: F401,F403  (einsum, tensordot, cdist, sinh, erfinv, bitwise_*, ...)
+from .autograd.random_ops import *  # noqa: F401,F403  (multinomial, bernoulli, normal, poisson, ...)
+from . import linalg, special
+from . import return_types
 from . import cuda, backends
 
 __version__ = "0.1.0"

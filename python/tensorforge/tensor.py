@@ -678,21 +678,40 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bo
     return _finish(_wrap(_C.eye(n, -1 if m is None else m, _creation_dtype(dtype).code)), requires_grad, device)
 
 
+_SEED_MASK = 0xFFFFFFFFFFFFFFFF
+
+
 class Generator:
-    """A seedable source of permutations for samplers and splits (``torch.Generator``-like);
-    tensor creation ops draw from the global generator seeded by ``manual_seed``."""
+    """A seedable random stream (``torch.Generator``): a counter-based Philox stream in C++ that
+    every random op with ``generator=`` draws from (same seed, same numbers, whatever the thread
+    count), plus a numpy Generator seeded alike for the samplers and splits of ``utils.data``."""
 
     def __init__(self, device="cpu"):
+        _check_device(device, "Generator")
+        self._c = _C.Generator()
         self._seed = 67280421310721
         self._rng = np.random.default_rng(self._seed)
 
+    @classmethod
+    def _around(cls, c) -> "Generator":
+        g = cls.__new__(cls)
+        g._c = c
+        g._seed = c.seed()
+        g._rng = np.random.default_rng(g._seed)
+        return g
+
+    @property
+    def device(self):
+        return CPU
+
     def manual_seed(self, seed: int) -> "Generator":
         self._seed = builtins.int(seed)
-        self._rng = np.random.default_rng(self._seed)
+        self._c.manual_seed(self._seed & _SEED_MASK)
+        self._rng = np.random.default_rng(self._seed & _SEED_MASK)
         return self
 
     def seed(self) -> int:
-        return self.manual_seed(np.random.SeedSequence().entropy & 0xFFFFFFFFFFFFFFFF)._seed
+        return self.manual_seed(np.random.SeedSequence().entropy & _SEED_MASK)._seed
 
     def initial_seed(self) -> int:
         return self._seed
@@ -701,19 +720,23 @@ class Generator:
         return self._rng.permutation(n)
 
     def get_state(self) -> "Tensor":
-        """The generator's state as an int64 tensor; ``set_state`` of it replays the same draws."""
-        return tensor([_to_int64(w) for w in (self._seed, *_pcg64_words(self._rng))], dtype=int64)
+        """The generator's state as an int64 tensor (PyTorch's is a byte tensor): the Philox
+        stream's seed and offset, then the numpy sampler stream's seed and PCG64 words;
+        ``set_state`` of it replays the same draws from both."""
+        words = (self._c.seed(), self._c.offset(), self._seed, *_pcg64_words(self._rng))
+        return tensor([_to_int64(w) for w in words], dtype=int64)
 
     def set_state(self, new_state: "Tensor") -> "Generator":
         """Restores a state returned by ``get_state``."""
         words = _state_words(new_state, _GENERATOR_STATE_LEN, "Generator.set_state")
-        self._seed = words[0]
+        self._c.set_state(words[0], words[1])
+        self._seed = words[2]
         self._rng = np.random.Generator(np.random.PCG64())
-        self._rng.bit_generator.state = _pcg64_state(words[1:])
+        self._rng.bit_generator.state = _pcg64_state(words[3:])
         return self
 
 
-_GENERATOR_STATE_LEN = 6  # seed, PCG64 state and increment (two 64-bit words each), cached uint32
+_GENERATOR_STATE_LEN = 8  # Philox seed and offset; numpy seed, PCG64 state and increment (two words each), cached uint32
 
 
 def _pcg64_words(rng: np.random.Generator) -> list:
@@ -744,41 +767,51 @@ def _state_words(state, n: int, op: str) -> list:
     return [w & 0xFFFFFFFFFFFFFFFF for w in state.tolist()]
 
 
-_default_generator = Generator()
+def _gen(generator):
+    """The C++ generator behind ``generator=`` (None: the global one)."""
+    if generator is None:
+        return None
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a tensorforge.Generator, got {type(generator).__name__}")
+    return generator._c
 
 
-def get_rng_state() -> Tensor:
-    """The global random state (the C++ generator behind rand/randn/randperm/dropout and the
-    default ``Generator``) as an int64 tensor; ``set_rng_state`` of it replays the same numbers."""
-    seed_, offset = _C.get_rng_state()
-    return tensor([_to_int64(seed_), _to_int64(offset)] + _default_generator.get_state().tolist(), dtype=int64)
-
-
-def set_rng_state(new_state: Tensor) -> None:
-    """Restores the global random state returned by ``get_rng_state``."""
-    words = _state_words(new_state, 2 + _GENERATOR_STATE_LEN, "set_rng_state")
-    _C.set_rng_state(words[0], words[1])
-    _default_generator.set_state(new_state[2:].contiguous())
+default_generator = Generator._around(_C.default_generator())
+_default_generator = default_generator
 
 
 def manual_seed(seed: int) -> Generator:
     """Seeds the global generator: the same seed gives the same random numbers."""
-    _C.manual_seed(builtins.int(seed) & 0xFFFFFFFFFFFFFFFF)
-    return _default_generator.manual_seed(seed)
+    return default_generator.manual_seed(seed)
 
 
 def seed() -> int:
-    s = np.random.SeedSequence().entropy & 0xFFFFFFFFFFFFFFFF
-    _C.manual_seed(s)
-    return s
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> "Tensor":
+    """The global random state (the generator behind rand/randn/randperm/dropout and the default
+    samplers) as an int64 tensor; ``set_rng_state`` of it replays the same numbers."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: "Tensor") -> None:
+    """Restores the global random state returned by ``get_rng_state``."""
+    _state_words(new_state, _GENERATOR_STATE_LEN, "set_rng_state")
+    default_generator.set_state(new_state)
 
 
 def rand(*size, dtype=None, device=None, generator=None, requires_grad: bool = False) -> Tensor:
-    return _finish(_wrap(_C.rand(_shape_arg(size), _creation_dtype(dtype).code)), requires_grad, device)
+    return _finish(_wrap(_C.rand(_shape_arg(size), _creation_dtype(dtype).code, _gen(generator))), requires_grad, device)
 
 
 def randn(*size, dtype=None, device=None, generator=None, requires_grad: bool = False) -> Tensor:
-    return _finish(_wrap(_C.randn(_shape_arg(size), _creation_dtype(dtype).code)), requires_grad, device)
+    return _finish(_wrap(_C.randn(_shape_arg(size), _creation_dtype(dtype).code, _gen(generator))), requires_grad,
+                   device)
 
 
 def randint(low, high=None, size=None, dtype=None, device=None, generator=None) -> Tensor:
@@ -788,11 +821,12 @@ def randint(low, high=None, size=None, dtype=None, device=None, generator=None) 
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    return _wrap(_C.randint(builtins.int(low), builtins.int(high), _shape_arg((size,)), _creation_dtype(dtype, int64).code))
+    return _wrap(_C.randint(builtins.int(low), builtins.int(high), _shape_arg((size,)),
+                            _creation_dtype(dtype, int64).code, _gen(generator)))
 
 
 def randperm(n: int, dtype=None, device=None, generator=None) -> Tensor:
-    return _wrap(_C.randperm(builtins.int(n), _creation_dtype(dtype, int64).code))
+    return _wrap(_C.randperm(builtins.int(n), _creation_dtype(dtype, int64).code, _gen(generator)))
 
 
 from .autograd import ops as _ops  # noqa: E402  (ops use Tensor; imported once the class exists)

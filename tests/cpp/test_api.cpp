@@ -126,6 +126,28 @@ int main() {
   check(at(flipped, 0) == 2.f && at(flipped, 2) == 0.f, "flip_images left-right");
   expect_throw<tf::ShapeError>([] { tf::flip_images(tf::ones({3, 3}), tf::ones({1}), tf::ones({1})); }, "image rank",
                                "[flip_images]");
+  // sorting, scans, scatter, sampling (sort_ops.h, scatter_ops.h, random_ops.h)
+  {
+    tf::Tensor v = tf::view(tf::arange(0, 6, 1, tf::DType::Float32), {6});
+    auto [sv, si] = tf::sort(tf::flip(v, {0}), 0, false);
+    check(at(sv, 0) == 0.f && si.data<int64_t>()[0] == 5, "sort of a flipped arange");
+    auto [tv, ti] = tf::topk(v, 2);
+    check(at(tv, 0) == 5.f && ti.data<int64_t>()[1] == 4, "topk");
+    check(at(tf::cumsum(v, 0), 5) == 15.f, "cumsum");
+    tf::Tensor out = tf::zeros({3});
+    tf::scatter_(out, 0, tf::full({4}, 1.0, tf::DType::Int64), tf::ones({4}), tf::ScatterReduce::Sum);
+    check(at(out, 1) == 4.f && at(out, 0) == 0.f, "scatter_ sum");
+    tf::Generator gen(7);
+    tf::Tensor probs = tf::zeros({3});
+    tf::fill_(tf::select(probs, 0, 2), 1.0);
+    tf::Tensor draw = tf::multinomial(probs, 3, true, &gen);
+    check(draw.data<int64_t>()[0] == 2 && draw.data<int64_t>()[2] == 2, "multinomial with one positive weight");
+    gen.manual_seed(7);
+    tf::Tensor r1 = tf::rand({4}, tf::DType::Float32, &gen);
+    gen.manual_seed(7);
+    check(at(tf::rand({4}, tf::DType::Float32, &gen), 3) == at(r1, 3), "Generator reproducible");
+    expect_throw<tf::IndexError>([] { tf::topk(tf::ones({3}), 4); }, "topk k", "[topk]");
+  }
   // errors name the op
   expect_throw<tf::ShapeError>([] { tf::matmul(tf::ones({2, 3}), tf::ones({4, 5})); }, "matmul shapes", "[matmul]");
   expect_throw<tf::ShapeError>([] { tf::add(tf::ones({2, 3}), tf::ones({4})); }, "broadcast", "[add]");

@@ -65,5 +65,5 @@ def test_rng_state_round_trip_replays_the_same_numbers():
     assert np.array_equal(other.permutation(20), perm) and other.initial_seed() == 2**63 + 11
     with pytest.raises(ValueError, match=r"set_rng_state\] expected the int64 tensor of shape \[8\]"):
         tf.set_rng_state(tf.zeros(8))
-    with pytest.raises(ValueError, match="shape \\[6\\]"):
-        tf.Generator().set_state(state)
+    with pytest.raises(ValueError, match=r"Generator.set_state\] expected the int64 tensor of shape \[8\]"):
+        tf.Generator().set_state(state[:6])

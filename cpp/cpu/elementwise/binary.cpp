@@ -245,6 +245,45 @@ template <typename T> struct EluBackward {
   V<T> operator()(V<T> g, V<T> x) const { return select(cmp_gt(x, V<T>(T(0))), g, g * V<T>(alpha) * vexp(x)); }
 };
 
+// ---- tensor ops (fmod ... shifts) ----
+template <typename T> struct Fmod {
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) return std::fmod(a, b);
+    else return b == -1 ? T(0) : static_cast<T>(a % b);
+  }
+};
+template <typename T> struct Hypot {
+  T operator()(T a, T b) const { return std::hypot(a, b); }
+};
+template <typename T> struct Xlogy {
+  T operator()(T a, T b) const {
+    if (b != b) return b;
+    return a == T(0) ? T(0) : a * std::log(b);
+  }
+};
+template <typename T> struct BitwiseAnd {
+  T operator()(T a, T b) const { return static_cast<T>(a & b); }
+};
+template <typename T> struct BitwiseOr {
+  T operator()(T a, T b) const { return static_cast<T>(a | b); }
+};
+template <typename T> struct BitwiseXor {
+  T operator()(T a, T b) const { return static_cast<T>(a ^ b); }
+};
+template <typename T> struct LeftShift {
+  T operator()(T a, T b) const {
+    using UT = std::make_unsigned_t<T>;
+    constexpr T bits = static_cast<T>(sizeof(T) * 8);
+    return (b < 0 || b >= bits) ? T(0) : static_cast<T>(static_cast<UT>(a) << b);
+  }
+};
+template <typename T> struct RightShift {
+  T operator()(T a, T b) const {
+    constexpr T bits = static_cast<T>(sizeof(T) * 8);
+    return (b < 0 || b >= bits) ? static_cast<T>(a >> (bits - 1)) : static_cast<T>(a >> b);
+  }
+};
+
 using Floats = Types<float, double>;
 using Numbers = Types<int32_t, int64_t, float, double>;
 using All = Types<bool, int32_t, int64_t, float, double>;
@@ -286,6 +325,15 @@ void register_binary(KernelTable& t) {
   set<SoftplusBackward>(t, B::SoftplusBackward, Floats{});
   set<LeakyReluBackward>(t, B::LeakyReluBackward, Floats{});
   set<EluBackward>(t, B::EluBackward, Floats{});
+  // ---- tensor ops (fmod ... shifts) ----
+  set<Fmod>(t, B::Fmod, Numbers{});
+  set<Hypot>(t, B::Hypot, Floats{});
+  set<Xlogy>(t, B::Xlogy, Floats{});
+  set<BitwiseAnd>(t, B::BitwiseAnd, Types<bool, int32_t, int64_t>{});
+  set<BitwiseOr>(t, B::BitwiseOr, Types<bool, int32_t, int64_t>{});
+  set<BitwiseXor>(t, B::BitwiseXor, Types<bool, int32_t, int64_t>{});
+  set<LeftShift>(t, B::LeftShift, Types<int32_t, int64_t>{});
+  set<RightShift>(t, B::RightShift, Types<int32_t, int64_t>{});
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

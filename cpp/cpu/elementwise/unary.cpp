@@ -255,6 +255,88 @@ template <typename T> struct IsFinite {
   Mask<T> operator()(V<T> x) const { return cmp_lt(vabs(x), V<T>(std::numeric_limits<T>::infinity())); }
 };
 
+// ---- tensor ops (sinh ... bitwise_not) ----
+template <typename T> struct Sinh {
+  T operator()(T x) const { return std::sinh(x); }
+};
+template <typename T> struct Cosh {
+  T operator()(T x) const { return std::cosh(x); }
+};
+template <typename T> struct Asinh {
+  T operator()(T x) const { return std::asinh(x); }
+};
+template <typename T> struct Acosh {
+  T operator()(T x) const { return std::acosh(x); }
+};
+template <typename T> struct Atanh {
+  T operator()(T x) const { return std::atanh(x); }
+};
+template <typename T> struct Exp2 {
+  T operator()(T x) const { return std::exp2(x); }
+};
+// Inverse error function: a rational first guess (central / tail regions), then two Newton
+// steps on erf in double, which converge to double precision.
+inline double erfinv_double(double y) {
+  if (!(y > -1.0 && y < 1.0)) {
+    if (y == 1.0) return std::numeric_limits<double>::infinity();
+    if (y == -1.0) return -std::numeric_limits<double>::infinity();
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  const double w = -std::log((1.0 - y) * (1.0 + y));
+  double x;
+  if (w < 5.0) {
+    const double t = w - 2.5;
+    double p = 2.81022636e-08;
+    p = 3.43273939e-07 + p * t;
+    p = -3.5233877e-06 + p * t;
+    p = -4.39150654e-06 + p * t;
+    p = 0.00021858087 + p * t;
+    p = -0.00125372503 + p * t;
+    p = -0.00417768164 + p * t;
+    p = 0.246640727 + p * t;
+    p = 1.50140941 + p * t;
+    x = p * y;
+  } else {
+    const double t = std::sqrt(w) - 3.0;
+    double p = -0.000200214257;
+    p = 0.000100950558 + p * t;
+    p = 0.00134934322 + p * t;
+    p = -0.00367342844 + p * t;
+    p = 0.00573950773 + p * t;
+    p = -0.0076224613 + p * t;
+    p = 0.00943887047 + p * t;
+    p = 1.00167406 + p * t;
+    p = 2.83297682 + p * t;
+    x = p * y;
+  }
+  for (int i = 0; i < 2; ++i) x -= (std::erf(x) - y) / (1.1283791670955126 * std::exp(-x * x));
+  return x;
+}
+template <typename T> struct Erfinv {
+  T operator()(T x) const { return static_cast<T>(erfinv_double(static_cast<double>(x))); }
+};
+template <typename T> struct Erfc {
+  T operator()(T x) const { return std::erfc(x); }
+};
+template <typename T> struct Frac {
+  T operator()(T x) const { return x - std::trunc(x); }
+};
+template <typename T> struct Logit {
+  T lo, hi;
+  bool clamp;
+  Logit(double eps, double) : lo(T(eps)), hi(T(1.0 - eps)), clamp(!std::isnan(eps)) {}
+  T operator()(T x) const {
+    const T z = clamp ? (x < lo ? lo : (x > hi ? hi : x)) : x;
+    return std::log(z / (T(1) - z));
+  }
+};
+template <typename T> struct BitwiseNot {
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, bool>) return !x;
+    else return static_cast<T>(~x);
+  }
+};
+
 // x ** e with PyTorch's fast paths for the common exponents.
 template <typename T>
 void pow_scalar_loop(char* out, const char* in, int64_t n, int64_t s_out, int64_t s_in, double e, double) {
@@ -329,6 +411,18 @@ void register_unary(KernelTable& t) {
     using T = decltype(tag);
     t.unary[static_cast<int>(U::PowScalar)][dtype_index<T>] = &pow_scalar_loop<T>;
   });
+  // ---- tensor ops (sinh ... bitwise_not) ----
+  set<Sinh>(t, U::Sinh, Floats{});
+  set<Cosh>(t, U::Cosh, Floats{});
+  set<Asinh>(t, U::Asinh, Floats{});
+  set<Acosh>(t, U::Acosh, Floats{});
+  set<Atanh>(t, U::Atanh, Floats{});
+  set<Exp2>(t, U::Exp2, Floats{});
+  set<Erfinv>(t, U::Erfinv, Floats{});
+  set<Erfc>(t, U::Erfc, Floats{});
+  set<Frac>(t, U::Frac, Floats{});
+  set<Logit>(t, U::Logit, Floats{});
+  set<BitwiseNot>(t, U::BitwiseNot, Types<bool, int32_t, int64_t>{});
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

@@ -1,12 +1,13 @@
-// Counter-based random fills (Philox4x32-10). Element g = offset + i of the stream for `seed`
-// comes from Philox block g / K (K values per block), lane g % K, so a fill equals the matching
-// slice of any longer fill, whatever the thread count. Plain scalar code: every ISA build
-// gives bit-identical output (multiply-adds are explicit std::fma so that no build contracts
-// them differently).
+// Counter-based random fills (Philox4x32-10, cpu/random/philox.h). `offset` counts 32-bit words
+// and is a whole number of blocks; element i of a fill with K values per block comes from block
+// offset / 4 + i / K, lane i % K, so a fill equals the matching slice of any longer fill,
+// whatever the thread count. Plain scalar code: every ISA build gives bit-identical output
+// (multiply-adds are explicit std::fma so that no build contracts them differently).
 #include <cmath>
 #include <cstdint>
 #include <limits>
 
+#include "cpu/random/philox.h"
 #include "cpu/register.h"
 #include "cpu/simd/ctype.h"
 #include "tensorforge/parallel.h"
@@ -16,35 +17,7 @@ namespace {
 
 constexpr int64_t kGrain = 16384;
 
-struct Block {
-  uint32_t x[4];
-};
-
-inline void mulhilo(uint32_t a, uint32_t b, uint32_t& hi, uint32_t& lo) {
-  const uint64_t p = static_cast<uint64_t>(a) * b;
-  hi = static_cast<uint32_t>(p >> 32);
-  lo = static_cast<uint32_t>(p);
-}
-
-// Philox4x32 with 10 rounds; counter = (block index, 0), key = seed.
-inline Block philox(uint64_t counter, uint64_t seed) {
-  uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32);
-  uint32_t c2 = 0, c3 = 0;
-  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
-  for (int round = 0; round < 10; ++round) {
-    uint32_t hi0, lo0, hi1, lo1;
-    mulhilo(0xD2511F53u, c0, hi0, lo0);
-    mulhilo(0xCD9E8D57u, c2, hi1, lo1);
-    const uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
-    c0 = n0;
-    c1 = lo1;
-    c2 = n2;
-    c3 = lo0;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-  return {{c0, c1, c2, c3}};
-}
+using philox::Block;
 
 // Per-dtype value mapping: K values per Philox block, value(block, lane).
 template <typename T>
@@ -52,17 +25,12 @@ struct UniformMap;
 template <>
 struct UniformMap<float> {
   static constexpr int K = 4;
-  // 24 random bits: [0, 1) in steps of 2^-24.
-  static double unit(const Block& b, int lane) { return static_cast<double>(b.x[lane] >> 8) * 0x1p-24; }
+  static double unit(const Block& b, int lane) { return philox::unit24(b.x[lane]); }
 };
 template <>
 struct UniformMap<double> {
   static constexpr int K = 2;
-  // 53 random bits from two words.
-  static double unit(const Block& b, int lane) {
-    const uint64_t bits = (static_cast<uint64_t>(b.x[2 * lane]) << 32) | b.x[2 * lane + 1];
-    return static_cast<double>(bits >> 11) * 0x1p-53;
-  }
+  static double unit(const Block& b, int lane) { return philox::unit53(b, lane); }
 };
 
 // Box-Muller: a pair of uniforms gives a pair of normals. float uses one word per uniform
@@ -102,8 +70,8 @@ void for_each_value(int64_t n, uint64_t seed, uint64_t offset, const Emit& emit)
   parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) {
     int64_t i = b;
     while (i < e) {
-      const uint64_t g = offset + static_cast<uint64_t>(i);
-      const Block blk = philox(g / K, seed);
+      const uint64_t g = static_cast<uint64_t>(i);
+      const Block blk = philox::block(offset / 4 + g / K, seed);
       for (int lane = static_cast<int>(g % K); lane < K && i < e; ++lane, ++i) emit(i, blk, lane);
     }
   });

@@ -78,6 +78,8 @@ template <typename T> inline Mask<T> operator|(Mask<T> a, Mask<T> b) { return {a
 template <typename T> inline Mask<T> operator^(Mask<T> a, Mask<T> b) { return {a.m != b.m}; }
 template <typename T> inline Mask<T> operator~(Mask<T> a) { return {!a.m}; }
 template <typename T> inline bool any(Mask<T> a) { return a.m; }
+// The lanes of a mask as bits (lane i -> bit i), to visit only the set lanes.
+template <typename T> inline uint32_t bits(Mask<T> a) { return a.m ? 1u : 0u; }
 template <typename T> inline Vec<T> select(Mask<T> m, Vec<T> a, Vec<T> b) { return m.m ? a : b; }
 // Writes the first n (<= size) lanes as bools (0/1 bytes).
 template <typename T> inline void store_bool(bool* p, Mask<T> m, int64_t n) { if (n > 0) *p = m.m; }
@@ -225,11 +227,13 @@ template <> inline Mask<float> operator|(Mask<float> a, Mask<float> b) { return 
 template <> inline Mask<float> operator^(Mask<float> a, Mask<float> b) { return {static_cast<__mmask16>(a.m ^ b.m)}; }
 template <> inline Mask<float> operator~(Mask<float> a) { return {static_cast<__mmask16>(~a.m)}; }
 template <> inline bool any(Mask<float> a) { return a.m != 0; }
+template <> inline uint32_t bits(Mask<float> a) { return a.m; }
 template <> inline Mask<double> operator&(Mask<double> a, Mask<double> b) { return {static_cast<__mmask8>(a.m & b.m)}; }
 template <> inline Mask<double> operator|(Mask<double> a, Mask<double> b) { return {static_cast<__mmask8>(a.m | b.m)}; }
 template <> inline Mask<double> operator^(Mask<double> a, Mask<double> b) { return {static_cast<__mmask8>(a.m ^ b.m)}; }
 template <> inline Mask<double> operator~(Mask<double> a) { return {static_cast<__mmask8>(~a.m)}; }
 template <> inline bool any(Mask<double> a) { return a.m != 0; }
+template <> inline uint32_t bits(Mask<double> a) { return a.m; }
 
 #elif defined(__AVX2__)
 
@@ -328,6 +332,7 @@ template <> inline Mask<float> operator|(Mask<float> a, Mask<float> b) { return 
 template <> inline Mask<float> operator^(Mask<float> a, Mask<float> b) { return {_mm256_xor_ps(a.m, b.m)}; }
 template <> inline Mask<float> operator~(Mask<float> a) { return {_mm256_xor_ps(a.m, _mm256_castsi256_ps(_mm256_set1_epi32(-1)))}; }
 template <> inline bool any(Mask<float> a) { return _mm256_movemask_ps(a.m) != 0; }
+template <> inline uint32_t bits(Mask<float> a) { return static_cast<uint32_t>(_mm256_movemask_ps(a.m)); }
 template <> inline Vec<float> select(Mask<float> m, Vec<float> a, Vec<float> b) { return _mm256_blendv_ps(b.v, a.v, m.m); }
 template <> inline void store_bool(bool* p, Mask<float> m, int64_t n) {
   const uint64_t bytes = detail::bits_to_bytes(static_cast<unsigned>(_mm256_movemask_ps(m.m)));
@@ -406,6 +411,7 @@ template <> inline Mask<double> operator|(Mask<double> a, Mask<double> b) { retu
 template <> inline Mask<double> operator^(Mask<double> a, Mask<double> b) { return {_mm256_xor_pd(a.m, b.m)}; }
 template <> inline Mask<double> operator~(Mask<double> a) { return {_mm256_xor_pd(a.m, _mm256_castsi256_pd(_mm256_set1_epi32(-1)))}; }
 template <> inline bool any(Mask<double> a) { return _mm256_movemask_pd(a.m) != 0; }
+template <> inline uint32_t bits(Mask<double> a) { return static_cast<uint32_t>(_mm256_movemask_pd(a.m)); }
 template <> inline Vec<double> select(Mask<double> m, Vec<double> a, Vec<double> b) { return _mm256_blendv_pd(b.v, a.v, m.m); }
 template <> inline void store_bool(bool* p, Mask<double> m, int64_t n) {
   const uint64_t bytes = detail::bits_to_bytes(static_cast<unsigned>(_mm256_movemask_pd(m.m)));

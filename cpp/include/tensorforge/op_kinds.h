@@ -23,6 +23,11 @@ enum class UnaryOp : uint8_t {
   IsNan,       // output bool
   IsInf,       // output bool
   IsFinite,    // output bool
+  // ---- tensor ops (sinh ... bitwise_not) ----
+  Sinh, Cosh, Asinh, Acosh, Atanh, Exp2, Erfinv, Erfc,
+  Frac,        // x - trunc(x)
+  Logit,       // log(z / (1 - z)), z = x clamped to [alpha, 1 - alpha] (alpha NaN: no clamp)
+  BitwiseNot,  // ~x for integers, logical not for bool
   Count
 };
 
@@ -43,6 +48,12 @@ enum class BinaryOp : uint8_t {
   SoftplusBackward,   // (grad, x), alpha = beta, beta = threshold
   LeakyReluBackward,  // (grad, x), alpha = slope
   EluBackward,        // (grad, x), alpha
+  // ---- tensor ops (fmod ... shifts) ----
+  Fmod,               // C's fmod: the result takes the dividend's sign
+  Hypot,
+  Xlogy,              // a * log(b), 0 where a == 0 (unless b is NaN)
+  BitwiseAnd, BitwiseOr, BitwiseXor,  // integers and bool
+  LeftShift, RightShift,              // integers; shifts outside [0, bits) give 0 (right: the sign)
   Count
 };
 
@@ -60,6 +71,6 @@ inline bool binary_outputs_bool(BinaryOp op) {
   return (op >= BinaryOp::Eq && op <= BinaryOp::LogicalXor);
 }
 /// True for the unary ops whose output is bool.
-inline bool unary_outputs_bool(UnaryOp op) { return op >= UnaryOp::LogicalNot; }
+inline bool unary_outputs_bool(UnaryOp op) { return op >= UnaryOp::LogicalNot && op <= UnaryOp::IsFinite; }
 
 }  // namespace tensorforge

@@ -28,9 +28,12 @@ Tensor eye(int64_t n, int64_t m = -1, DType dtype = DType::Float32);
 /// A 0-dim tensor holding value.
 Tensor scalar_tensor(double value, DType dtype);
 
-// ---- random numbers (one global seedable generator; same seed -> same numbers) ---------------
+// ---- random numbers (counter-based generators, random_ops.h; same seed -> same numbers) -----
+// `gen` null means the global generator (default_generator()).
+class Generator;
+/// Seeds the global generator (and resets its stream).
 void manual_seed(uint64_t seed);
-/// Draws `count` consecutive counter values from the global generator (for custom streams).
+/// Claims `count` words of the global generator's stream (for custom streams); returns the first.
 uint64_t reserve_random_offset(uint64_t count);
 /// The global generator's position: its seed and how many counter values it has handed out.
 struct RngState {
@@ -41,18 +44,18 @@ struct RngState {
 RngState get_rng_state();
 void set_rng_state(const RngState& state);
 /// Uniform on [0, 1). Floating dtypes only.
-Tensor rand(const Shape& shape, DType dtype = DType::Float32);
+Tensor rand(const Shape& shape, DType dtype = DType::Float32, Generator* gen = nullptr);
 /// Standard normal. Floating dtypes only.
-Tensor randn(const Shape& shape, DType dtype = DType::Float32);
+Tensor randn(const Shape& shape, DType dtype = DType::Float32, Generator* gen = nullptr);
 /// Integers uniform on [low, high); high > low.
-Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype = DType::Int64);
+Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype = DType::Int64, Generator* gen = nullptr);
 /// A random permutation of 0..n-1.
-Tensor randperm(int64_t n, DType dtype = DType::Int64);
+Tensor randperm(int64_t n, DType dtype = DType::Int64, Generator* gen = nullptr);
 /// In place: fill with uniform [low, high) / normal(mean, std) values. Floating dtypes only.
-void uniform_(const Tensor& t, double low, double high);
-void normal_(const Tensor& t, double mean, double std);
+void uniform_(const Tensor& t, double low, double high, Generator* gen = nullptr);
+void normal_(const Tensor& t, double mean, double std, Generator* gen = nullptr);
 /// 0/1 values of dtype, each 1 with probability p (0 <= p <= 1).
-Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::Float32);
+Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::Float32, Generator* gen = nullptr);
 
 // ---- views (share storage) -------------------------------------------------------------------
 /// View with a new shape (one -1 is inferred). Throws ShapeError when the sizes disagree or

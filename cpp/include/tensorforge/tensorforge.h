@@ -10,6 +10,10 @@
 #include "tensorforge/op_kinds.h"
 #include "tensorforge/ops.h"
 #include "tensorforge/parallel.h"
+#include "tensorforge/random_ops.h"
 #include "tensorforge/serialize.h"
+#include "tensorforge/scatter_ops.h"
+#include "tensorforge/shape_ops.h"
+#include "tensorforge/sort_ops.h"
 #include "tensorforge/tensor.h"
 

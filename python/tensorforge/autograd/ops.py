@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _C
 from .._dtype import BY_CODE, bool_, float32, get_default_dtype, int64, to_dtype
-from ..tensor import Size, Tensor, _shape_arg, _wrap
+from ..tensor import Size, Tensor, _gen, _shape_arg, _wrap
 from . import rules as R
 from .graph import _grad_enabled, record
 
@@ -47,6 +47,12 @@ def as_operand(v, like: Tensor) -> Tensor:
     else:
         raise TypeError(f"unsupported operand type {type(v).__name__} for a tensor op")
     return _wrap(_C.scalar_tensor(builtins.float(v), code))
+
+
+def check_tensor(x, op: str, what: str = "input") -> None:
+    """TypeError naming the op unless x is a Tensor."""
+    if not isinstance(x, _TensorType):
+        raise TypeError(f"[{op}] expected a Tensor as {what}, got {type(x).__name__}")
 
 
 def _dims(dim, ndim: int) -> list:
@@ -159,9 +165,6 @@ def floor_divide(a, b):
 
 def remainder(a, b):
     return _binary("Remainder", R.remainder, a, b)
-
-
-fmod_python = remainder
 
 
 def atan2(a, b):
@@ -516,12 +519,12 @@ def masked_fill_(x, mask, value):
 
 
 def uniform_(x, a=0.0, b=1.0, generator=None):
-    _C.uniform_(x._c, builtins.float(a), builtins.float(b))
+    _C.uniform_(x._c, builtins.float(a), builtins.float(b), _gen(generator))
     return x
 
 
 def normal_(x, mean=0.0, std=1.0, generator=None):
-    _C.normal_(x._c, builtins.float(mean), builtins.float(std))
+    _C.normal_(x._c, builtins.float(mean), builtins.float(std), _gen(generator))
     return x
 
 
@@ -1145,10 +1148,6 @@ def addmm(bias, a, b, beta=1.0, alpha=1.0):
     if alpha != 1.0:
         out = out * alpha
     return add(out, bias, beta) if beta != 0 else out
-
-
-def einsum_unsupported(*args, **kwargs):
-    raise NotImplementedError("einsum is not implemented yet")
 
 
 # ---- comparisons of whole tensors --------------------------------------------------------------

@@ -666,3 +666,300 @@ def scaled_dot_product_attention(node, g):
                                                      out._c, lse, causal, scale, gqa, _needs(node, 0),
                                                      _needs(node, 1), _needs(node, 2), _needs(node, 3))
     return _grads(node, grads)
+# ---- sorting, selection, scans (autograd/sort_ops.py) ----
+def sort_backward(node, g):
+    """sort / topk / cummax / cummin: each output element came from input[indices] along dim."""
+    (x,) = node.parents
+    dim, indices = node.info
+    if x.ndim == 0:
+        return (g.reshape([]),)
+    return (O.scatter_add(_zeros(list(x.shape), g.dtype), dim, indices, g),)
+
+
+def evenly_distribute(node, g):
+    """Whole-tensor median: the gradient is shared by every element equal to the result."""
+    x, out = node.saved
+    mask = O.logical_or(O.eq(x, out), O.logical_and(O.isnan(x), O.isnan(out)))
+    maskf = O.to_dtype_op(mask, g.dtype)
+    return (O.div(O.mul(maskf, g), O.sum(maskf)),)
+
+
+def cumsum(node, g):
+    dim, reverse = node.info
+    return (S._cumsum(g, dim, not reverse),)
+
+
+def cumprod(node, g):
+    x, out = node.saved
+    return (_wrap(_C.cumprod_backward(g._c, x._c, out._c, node.info)),)
+
+
+def logcumsumexp(node, g):
+    # grad_j = sum_{i >= j} g_i exp(x_j - out_i), split by the sign of g and summed in log space.
+    x, out = node.saved
+    dim, reverse = node.info
+    lowest = O.as_operand(-math.inf, g)
+    log_abs = O.log(O.abs(g))
+    pos = O.where(O.gt(g, 0.0), log_abs, lowest)
+    neg = O.where(O.lt(g, 0.0), log_abs, lowest)
+    gpos = O.exp(O.add(S._logcumsumexp(O.sub(pos, out), dim, not reverse), x))
+    gneg = O.exp(O.add(S._logcumsumexp(O.sub(neg, out), dim, not reverse), x))
+    return (O.sub(gpos, gneg),)
+
+
+from . import sort_ops as S  # noqa: E402  (uses this module's rules)
+
+
+# ---- data movement (autograd/shape_ops.py) ----
+def flip(node, g):
+    return (M.flip(g, node.info),)
+
+
+def roll(node, g):
+    shifts, dims = node.info
+    return (M.roll(g, [-s for s in shifts], dims or None),)
+
+
+def repeat(node, g):
+    """Sums the gradient over the copies: g seen as [r0, s0, r1, s1, ...], summed over the r's."""
+    shape, reps = node.info
+    sizes = [1] * (len(reps) - len(shape)) + list(shape)
+    split = []
+    for r, s in zip(reps, sizes):
+        split += [r, s]
+    gs = O.sum(O.reshape(g, split), list(range(0, len(split), 2)))
+    return (O.reshape(gs, list(shape)),)
+
+
+def tril(node, g):
+    diagonal, lower = node.info
+    return ((M.tril if lower else M.triu)(g, diagonal),)
+
+
+def diag_embed(node, g):
+    offset, dim1, dim2 = node.info
+    return (M.diagonal(g, offset, dim1, dim2),)
+
+
+from . import shape_ops as M  # noqa: E402  (uses this module's rules)
+
+
+# ---- scatter and index updates (autograd/scatter_ops.py) ----
+def _pad_to(gs, idx, shape):
+    """A src gradient of the index's shape, zero-padded to src's `shape` (a src larger than its index)."""
+    if tuple(gs.shape) == tuple(shape):
+        return gs
+    out = _zeros(list(shape), gs.dtype)
+    O._setitem_c(out._c, tuple(slice(0, s) for s in idx.shape), gs)
+    return out
+
+
+def scatter(node, g):
+    x, src = node.parents
+    (idx,) = node.saved
+    if src is None:  # one value scattered
+        dim, reduce, value = node.info
+        if reduce == "add":
+            return (g, None)
+        if reduce == "multiply":
+            return (O.mul(g, SC.scatter(O.add(_zeros(g.shape, g.dtype), 1.0), dim, idx, value, reduce="multiply")), None)
+        return (SC.scatter(g, dim, idx, 0.0), None)
+    dim = node.info
+    gx = SC.scatter(g, dim, idx, 0.0) if x._requires_grad else None
+    gs = _pad_to(O.gather(g, dim, idx), idx, src.shape) if src._requires_grad else None
+    return gx, gs
+
+
+def scatter_reduce(node, g):
+    """PyTorch's formulas: mean divides by the counts, amax / amin share the gradient evenly
+    between equal extremes, prod handles zeros exactly."""
+    x, src = node.parents
+    sx, ss, idx, out = node.saved
+    dim, reduce, include_self = node.info
+    if reduce == "sum":
+        gx, gs = g, O.gather(g, dim, idx)
+    elif reduce == "mean":
+        count = O.scatter_add(O.add(_zeros(g.shape, g.dtype), 1.0 if include_self else 0.0), dim, idx,
+                              O.add(_zeros(idx.shape, g.dtype), 1.0))
+        count = O.where(O.eq(count, 0.0), O.as_operand(1.0, count), count)
+        gx = O.div(g, count)
+        gs = O.div(O.gather(g, dim, idx), O.gather(count, dim, idx))
+    elif reduce == "prod":
+        one = O.as_operand(1.0, sx)
+        masked_self = O.where(O.eq(sx, 0.0), one, sx)
+        gx = O.div(O.mul(g, SC.scatter_reduce(masked_self, dim, idx, ss, "prod", include_self=include_self)),
+                   masked_self)
+        src_zero = O.eq(ss, 0.0)
+        zeros_per_target = O.scatter_add(_zeros(g.shape, g.dtype), dim, idx, O.to_dtype_op(src_zero, g.dtype))
+        single_zero = O.logical_and(src_zero, O.eq(O.gather(zeros_per_target, dim, idx), 1.0))
+        without_zero = SC.scatter_reduce(sx, dim, idx, O.where(single_zero, one, ss), "prod", include_self=include_self)
+        gs = O.where(single_zero, O.gather(O.mul(g, without_zero), dim, idx),
+                     O.div(O.gather(O.mul(g, out), dim, idx), O.where(src_zero, one, ss)))
+    else:  # amax / amin
+        value = O.gather(out, dim, idx)
+        self_is = O.to_dtype_op(O.eq(sx, out), g.dtype)
+        src_is = O.to_dtype_op(O.eq(ss, value), g.dtype)
+        if not include_self:
+            self_is = SC.scatter(self_is, dim, idx, 0.0)
+        share = O.div(g, O.scatter_add(self_is, dim, idx, src_is))
+        gx = O.mul(self_is, share)
+        gs = O.mul(src_is, O.gather(share, dim, idx))
+    if not include_self:
+        gx = SC.scatter(gx, dim, idx, 0.0)
+    return (gx if x._requires_grad else None), (_pad_to(gs, idx, src.shape) if src._requires_grad else None)
+
+
+def index_copy(node, g):
+    x, src = node.parents
+    (idx,) = node.saved
+    dim = node.info
+    gx = SC.index_fill(g, dim, idx, 0.0) if x._requires_grad else None
+    gs = O.reshape(O.index_select(g, dim, idx.reshape(-1)), list(src.shape)) if src._requires_grad else None
+    return gx, gs
+
+
+def index_fill(node, g):
+    x, v = node.parents
+    (idx,) = node.saved
+    dim = node.info
+    gx = SC.index_fill(g, dim, idx, 0.0) if x._requires_grad else None
+    gv = O.sum(O.index_select(g, dim, idx.reshape(-1))) if v is not None and v._requires_grad else None
+    return gx, gv
+
+
+def masked_scatter(node, g):
+    x, src = node.parents
+    (mask,) = node.saved
+    count = node.info
+    gx = O.masked_fill(g, mask, 0.0) if x._requires_grad else None
+    gs = None
+    if src._requires_grad:
+        flat = _zeros([src.numel()], g.dtype)
+        if count:
+            _C.copy_(_C.narrow(flat._c, 0, 0, count), O.masked_select(g, mask)._c)
+        gs = O.reshape(flat, list(src.shape))
+    return gx, gs
+
+
+def put(node, g):
+    x, src = node.parents
+    (idx,) = node.saved
+    accumulate = node.info
+    gx = None
+    if x._requires_grad:
+        gx = g if accumulate else SC.put(g, idx, _zeros(src.shape, g.dtype))
+    gs = O.reshape(O.take(g, idx.reshape(-1)), list(src.shape)) if src._requires_grad else None
+    return gx, gs
+
+
+from . import scatter_ops as SC  # noqa: E402  (uses this module's rules)
+
+
+# ---- more elementwise math, distances (autograd/math_ops.py) ----
+def sinh(node, g):
+    return (O.mul(g, MA.cosh(node.saved[0])),)
+
+
+def cosh(node, g):
+    return (O.mul(g, MA.sinh(node.saved[0])),)
+
+
+def asinh(node, g):
+    x = node.saved[0]
+    return (O.div(g, O.sqrt(O.add(O.mul(x, x), 1.0))),)
+
+
+def acosh(node, g):
+    x = node.saved[0]
+    return (O.div(g, O.sqrt(O.sub(O.mul(x, x), 1.0))),)
+
+
+def atanh(node, g):
+    x = node.saved[0]
+    return (O.div(g, _one_minus(O.mul(x, x))),)
+
+
+def exp2(node, g):
+    return (O.mul(O.mul(g, node.saved[-1]), math.log(2.0)),)
+
+
+def erfinv(node, g):
+    out = node.saved[-1]
+    return (O.mul(O.mul(g, math.sqrt(math.pi) / 2.0), O.exp(O.mul(out, out))),)
+
+
+def erfc(node, g):
+    x = node.saved[0]
+    return (O.mul(O.mul(g, -2.0 / math.sqrt(math.pi)), O.exp(O.neg(O.mul(x, x)))),)
+
+
+def logit(node, g):
+    x = node.saved[0]
+    eps = node.info[0]
+    grad = O.div(g, O.mul(x, _one_minus(x)))
+    if not math.isnan(eps):
+        grad = O.where(O.logical_or(O.lt(x, eps), O.gt(x, 1.0 - eps)), _zeros([], g.dtype), grad)
+    return (grad,)
+
+
+def fmod(node, g):
+    a, b = node.parents
+    sa, sb = node.saved
+    ga = sum_to(g, a.shape) if a._requires_grad else None
+    gb = sum_to(O.mul(O.neg(g), O.trunc(O.div(sa, sb))), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def hypot(node, g):
+    a, b = node.parents
+    sa, sb, out = node.saved
+    ga = sum_to(O.div(O.mul(g, sa), out), a.shape) if a._requires_grad else None
+    gb = sum_to(O.div(O.mul(g, sb), out), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def xlogy(node, g):
+    a, b = node.parents
+    sa, sb = node.saved
+    ga = sum_to(O.mul(g, MA.xlogy(O.to_dtype_op(O.ne(sa, 0.0), g.dtype), sb)), a.shape) if a._requires_grad else None
+    gb = sum_to(O.div(O.mul(g, sa), sb), b.shape) if b._requires_grad else None
+    return ga, gb
+
+
+def cdist(node, g):
+    """p = 2: w = g / dist (0 where dist is 0), grad_a = a * rowsum(w) - w @ b (GEMMs); other p:
+    sum_j g_ij sign(d) |d|^(p-1) / dist^(p-1) over the pairwise differences d."""
+    x1, x2 = node.parents
+    a, b, out = node.saved
+    p = node.info
+    zero = _zeros([], g.dtype)
+    if p == 0:
+        ga, gb = O.mul(a, 0.0), O.mul(b, 0.0)
+    elif p == 2:
+        w = O.where(O.eq(out, 0.0), zero, O.div(g, out))
+        ga = O.sub(O.mul(a, O.sum(w, -1, keepdim=True)), O.matmul(w, b))
+        gb = O.sub(O.mul(b, O.unsqueeze(O.sum(w, -2), -1)), O.matmul(O.transpose(w, -1, -2), a))
+    else:
+        diff = O.sub(O.unsqueeze(a, -2), O.unsqueeze(b, -3))
+        dist = O.unsqueeze(out, -1)
+        if p == 1:
+            t = O.sign(diff)
+        elif p == math.inf:
+            t = O.mul(O.sign(diff), O.to_dtype_op(O.eq(O.abs(diff), dist), g.dtype))
+        else:
+            t = O.div(O.mul(O.sign(diff), O.pow(O.abs(diff), p - 1.0)), O.pow(dist, p - 1.0))
+            t = O.where(O.logical_or(O.eq(dist, 0.0), O.eq(diff, 0.0)), zero, t)
+        t = O.where(O.eq(dist, 0.0), zero, t)
+        tg = O.mul(t, O.unsqueeze(g, -1))
+        ga, gb = O.sum(tg, -2), O.neg(O.sum(tg, -3))
+    return (sum_to(ga, x1.shape) if x1._requires_grad else None,
+            sum_to(gb, x2.shape) if x2._requires_grad else None)
+
+
+from . import math_ops as MA  # noqa: E402  (uses this module's rules)
+
+
+# ---- sampling (autograd/random_ops.py) ----
+def sample(node, g):
+    """Random samples: zero gradients for their parameters (as PyTorch)."""
+    return tuple(_zeros(list(p.shape), g.dtype) if p is not None and p._requires_grad else None for p in node.parents)
