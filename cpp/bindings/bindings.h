@@ -11,4 +11,5 @@ void bind_conv(pybind11::module_& m);   // convolution and pooling
 void bind_norm(pybind11::module_& m);   // normalisation, dropout, losses
 void bind_optim(pybind11::module_& m);  // fused optimizer updates
 void bind_io(pybind11::module_& m);     // safetensors files
+void bind_rnn(pybind11::module_& m);    // recurrent layers and cells
 }  // namespace tensorforge::bindings

@@ -9,4 +9,5 @@ PYBIND11_MODULE(_C, m) {
   tensorforge::bindings::bind_norm(m);
   tensorforge::bindings::bind_optim(m);
   tensorforge::bindings::bind_io(m);
+  tensorforge::bindings::bind_rnn(m);
 }

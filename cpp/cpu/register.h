@@ -20,4 +20,5 @@ void register_pool(KernelTable& t);         // cpu/pool: max / avg / adaptive po
 void register_norm(KernelTable& t);         // cpu/norm: batch norm, layer norm, dropout
 void register_loss(KernelTable& t);         // cpu/loss: fused softmax cross-entropy and other losses
 void register_optim(KernelTable& t);        // cpu/optim: fused optimizer updates
+void register_rnn(KernelTable& t);          // cpu/rnn: fused RNN / LSTM / GRU layers
 }  // namespace tensorforge::cpu::TF_ISA_NS

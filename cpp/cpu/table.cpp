@@ -16,6 +16,7 @@ void fill_table(KernelTable& t) {
   register_norm(t);
   register_loss(t);
   register_optim(t);
+  register_rnn(t);
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

@@ -8,6 +8,7 @@
 #include "tensorforge/op_kinds.h"
 #include "tensorforge/ops.h"
 #include "tensorforge/parallel.h"
+#include "tensorforge/rnn_ops.h"
 #include "tensorforge/serialize.h"
 #include "tensorforge/tensor.h"
 
