@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 FAMILIES = ["bench_matmul.py", "bench_elementwise.py", "bench_overhead.py", "bench_nn.py", "bench_conv.py",
-            "bench_norm_loss.py", "bench_optim.py"]
+            "bench_norm_loss.py", "bench_optim.py", "bench_rnn.py"]
 
 if __name__ == "__main__":
     here = Path(__file__).resolve().parent
