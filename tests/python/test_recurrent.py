@@ -425,3 +425,15 @@ def test_backward_checks():
     assert tuple(g.shape) == (2, 2, 3)
     with pytest.raises(RuntimeError, match="double backward"):
         tf.autograd.grad(lstm(x)[0].sum(), [x], create_graph=True)
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["lstm", "gru", "tanh"])
+def test_every_isa(isa, kind):
+    """The kernels of every ISA build (AVX-512, AVX2, scalar) against PyTorch in float32 and float64."""
+    for dtype, tol in ((np.float32, (1e-4, 2e-5)), (np.float64, (1e-7, 1e-9))):
+        ours, ref = _pair(kind, 9, 40, dtype=dtype, num_layers=2, bidirectional=True)
+        x = RNG.uniform(-2, 2, (5, 70, 9)).astype(dtype)
+        _compare(ours, ref, x, _states(kind, 2, 2, 70, 40, dtype), kind == "lstm", *tol)
+        ours, ref = _pair(kind, 9, 96, dtype=dtype)
+        _compare(ours, ref, RNG.uniform(-2, 2, (4, 40, 9)).astype(dtype), [], kind == "lstm", *tol)

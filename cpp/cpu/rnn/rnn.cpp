@@ -9,16 +9,15 @@
 #include <cstdint>
 #include <cstring>
 
-#include "cpu/gemm/gemm_kernel.h"
 #include "cpu/register.h"
 #include "cpu/rnn/rnn_gates.h"
+#include "cpu/rnn/rnn_gemm.h"
 #include "cpu/simd/ctype.h"
 #include "tensorforge/parallel.h"
 
 namespace tensorforge::cpu::TF_ISA_NS {
 namespace {
 
-using gemm_detail::Tile;
 using kernels::RnnDirection;
 using kernels::RnnLayer;
 using kernels::RnnSizes;
@@ -35,7 +34,7 @@ constexpr int64_t kStepGrain = int64_t{1} << 18;
 struct Dims {
   int mode;
   int64_t G, H, P, I, B, rows, T, D, S, Gd;
-  bool proj, padded;
+  bool proj;
 };
 
 Dims dims_of(const RnnLayer& l) {
@@ -52,12 +51,10 @@ Dims dims_of(const RnnLayer& l) {
   d.D = l.dirs;
   d.S = l.mode == kLstm ? (d.proj ? 6 : 5) * d.H : (l.mode == kGru ? 4 * d.H : d.H);
   d.Gd = l.mode == kGru ? 4 * d.H : d.G * d.H;
-  d.padded = true;
-  for (int64_t t = 0; t < d.T; ++t) d.padded = d.padded && l.batch_sizes[t] == d.B;
   return d;
 }
 
-// `units` columns split into ranges starting at multiples of the vector width, and for each
+// `units` columns split into ranges starting at multiples of the panel width, and for each
 // range the first of its packed panels (G groups of ceil(width / NR) panels per range).
 struct Partition {
   int64_t n = 1;
@@ -67,10 +64,10 @@ struct Partition {
 
 template <typename T>
 Partition partition(int64_t units, int64_t chunks, int64_t groups) {
-  constexpr int64_t W = Vec<T>::size, NR = Tile<T>::NR;
-  const int64_t vecs = (units + W - 1) / W;
-  const int64_t want = std::max<int64_t>(1, std::min({chunks, vecs, kMaxChunks}));
-  const int64_t step = (vecs + want - 1) / want * W;
+  constexpr int64_t NR = StepTile<T>::NR;
+  const int64_t blocks = (units + NR - 1) / NR;
+  const int64_t want = std::max<int64_t>(1, std::min({chunks, blocks, kMaxChunks}));
+  const int64_t step = (blocks + want - 1) / want * NR;
   Partition p;
   p.n = (units + step - 1) / step;
   p.panel0[0] = 0;
@@ -86,7 +83,7 @@ Partition partition(int64_t units, int64_t chunks, int64_t groups) {
 // Elements that packed panels of `units` columns (G groups), depth K, need for up to `chunks`.
 template <typename T>
 int64_t packed_size(int64_t units, int64_t groups, int64_t depth, int64_t chunks) {
-  return groups * (units + std::min(chunks, kMaxChunks) * Tile<T>::NR) * depth;
+  return groups * (units + std::min(chunks, kMaxChunks) * StepTile<T>::NR) * depth;
 }
 
 // Scratch carved from one buffer; with base null it only counts (the sizes query).
@@ -118,9 +115,10 @@ struct ForwardWork {
   }
 };
 
+// xh: the rows [x | h_prev] the weight gradients are formed from; dw: [dW_ih | dW_hh].
 template <typename T>
 struct BackwardWork {
-  T *dg, *dh, *dc, *db, *dm, *dhp, *hprev, *packed;
+  T *dg, *dh, *dc, *db, *dm, *dhp, *xh, *dw, *packed;
   int64_t size;
   BackwardWork(const Dims& d, int64_t chunks, T* base) {
     Carver<T> w{base};
@@ -130,7 +128,8 @@ struct BackwardWork {
     db = w.take(d.Gd);
     dm = w.take(d.proj ? d.B * d.H : 0);
     dhp = w.take(d.proj ? d.rows * d.P : 0);
-    hprev = w.take(d.padded ? 0 : d.rows * d.P);
+    xh = w.take(d.rows * (d.I + d.P));
+    dw = w.take(d.G * d.H * (d.I + d.P));
     packed = w.take(d.proj ? packed_size<T>(d.H, 1, d.P, chunks) : packed_size<T>(d.P, 1, d.G * d.H, chunks));
     size = w.at;
   }
@@ -142,7 +141,7 @@ struct BackwardWork {
 template <typename T>
 void pack_panels(const T* b, int64_t ldb, bool trans, int64_t depth, int64_t groups, int64_t gate_stride,
                  const Partition& p, T* packed) {
-  constexpr int64_t NR = Tile<T>::NR;
+  constexpr int64_t NR = StepTile<T>::NR;
   parallel_for(0, p.n, 1, [&](int64_t k0, int64_t k1) {
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t u0 = p.start[k], u1 = p.start[k + 1];
@@ -151,7 +150,7 @@ void pack_panels(const T* b, int64_t ldb, bool trans, int64_t depth, int64_t gro
         for (int64_t q = 0; q < np; ++q) {
           const int64_t j0 = u0 + q * NR;
           const int cols = static_cast<int>(std::min(NR, u1 - j0));
-          gemm_detail::pack_b(b, ldb, trans, 0, depth, g * gate_stride + j0, cols,
+          pack_step_panel(b, ldb, trans, 0, depth, g * gate_stride + j0, cols,
                               packed + (p.panel0[k] + g * np + q) * NR * depth);
         }
     }
@@ -162,18 +161,17 @@ void pack_panels(const T* b, int64_t ldb, bool trans, int64_t depth, int64_t gro
 template <typename T>
 inline void panel_gemm(int64_t rows, int64_t cols, int64_t depth, const T* a, int64_t lda, const T* panel, T* c,
                        int64_t ldc, bool accumulate) {
-  constexpr int MR = Tile<T>::MR;
+  constexpr int MR = StepTile<T>::MR;
   for (int64_t s = 0; s < rows; s += MR)
-    gemm_detail::micro_kernel<T, true>(depth, a + s * lda, lda, 1, panel, Tile<T>::NR, c + s * ldc, ldc,
-                                       static_cast<int>(std::min<int64_t>(MR, rows - s)), static_cast<int>(cols),
-                                       accumulate);
+    step_kernel(depth, a + s * lda, lda, panel, c + s * ldc, ldc, static_cast<int>(std::min<int64_t>(MR, rows - s)),
+                static_cast<int>(cols), accumulate);
 }
 
 // C (+)= A * op(B) over the columns of range k (all groups): the per-thread part of a step.
 template <typename T>
 inline void range_gemm(const Partition& p, int64_t k, int64_t groups, int64_t gate_stride, int64_t rows, int64_t depth,
                        const T* a, int64_t lda, const T* packed, T* c, int64_t ldc, bool accumulate) {
-  constexpr int64_t NR = Tile<T>::NR;
+  constexpr int64_t NR = StepTile<T>::NR;
   const int64_t u0 = p.start[k], u1 = p.start[k + 1];
   const int64_t np = (p.panel0[k + 1] - p.panel0[k]) / groups;
   for (int64_t g = 0; g < groups; ++g)
@@ -311,25 +309,26 @@ void backward_recurrence(const RnnLayer& l, int dir, int64_t chunks) {
   if (d.proj) pack_panels(reinterpret_cast<const T*>(io.w_hr), H, false, P, 1, 0, part, w.packed);
   else pack_panels(reinterpret_cast<const T*>(io.w_hh), P, false, GH, 1, 0, part, w.packed);
 
-  // Step t's gate gradients for rows [0, rows) and units [u0, u1); dsrc holds the gradient of
-  // the step's m (LSTM) or h, dout the output gradient still to add (or null).
+  // Step t's gate gradients for units [u0, u1) of all its rows; dsrc holds the gradient of the
+  // step's m (LSTM) or h, dout the output gradient still to add (or null).
   auto gate_rows = [&](int64_t t, int64_t u0, int64_t u1, const T* dsrc, int64_t ld_src, const T* dout) {
+    constexpr int64_t W = Vec<T>::size;
     const int64_t rows = l.batch_sizes[t], off = l.offsets[t];
     const int64_t prev = reverse ? t + 1 : t - 1;
     const int64_t n_prev = prev >= 0 && prev < d.T ? l.batch_sizes[prev] : 0;
-    for (int64_t b = 0; b < rows; ++b) {
-      const T* g = res + (off + b) * S;
-      T* dg = w.dg + (off + b) * Gd;
-      const T* dout_row = dout ? dout + (off + b) * ldo : nullptr;
-      if (d.mode == kLstm) {
-        const T* c_prev = b < n_prev ? res + (l.offsets[prev] + b) * S + 4 * H : c0 + b * H;
-        lstm_backward_row(g, g + 4 * H, c_prev, dsrc + b * ld_src, dout_row, w.dc + b * H, dg, db, H, u0, u1);
-      } else if (d.mode == kGru) {
-        const T* h_prev = b < n_prev ? out + (l.offsets[prev] + b) * ldo : h0 + b * P;
-        gru_backward_row(g, g + 3 * H, h_prev, w.dh + b * P, dout_row, dg, db, H, u0, u1);
-      } else {
-        rnn_backward_row(g, d.mode == kRelu, dsrc + b * ld_src, dout_row, dg, db, u0, u1);
-      }
+    const int64_t prev_off = n_prev ? l.offsets[prev] : 0;
+    const Rows<const T> gates{res + off * S, S}, dh{dsrc, ld_src}, dgo{dout ? dout + off * ldo : nullptr, ldo};
+    const Rows<T> dg{w.dg + off * Gd, Gd};
+    for (int64_t u = u0; u < u1; u += W) {
+      const int64_t n = std::min(W, u1 - u);
+      if (d.mode == kLstm)
+        lstm_backward_cols(rows, u, n, H, gates, PrevRows<T>{res + prev_off * S + 4 * H, S, n_prev, c0, H}, dh, dgo,
+                           Rows<T>{w.dc, H}, dg, db);
+      else if (d.mode == kGru)
+        gru_backward_cols(rows, u, n, H, gates, PrevRows<T>{out + prev_off * ldo, ldo, n_prev, h0, P},
+                          Rows<T>{w.dh, P}, dgo, dg, db);
+      else
+        rnn_backward_cols(rows, u, n, gates, d.mode == kRelu, dh, dgo, dg, db);
     }
   };
   const T* w_hh = reinterpret_cast<const T*>(io.w_hh);
@@ -376,38 +375,35 @@ void backward_gemms(const RnnLayer& l, int dir) {
   const Dims d = dims_of(l);
   const RnnDirection& io = l.dir[dir];
   const bool reverse = dir == 1;
-  const int64_t H = d.H, P = d.P, I = d.I, Gd = d.Gd, GH = d.G * d.H, ldo = d.D * d.P, rows = d.rows, B = d.B;
+  const int64_t H = d.H, P = d.P, I = d.I, Gd = d.Gd, GH = d.G * d.H, ldo = d.D * d.P, rows = d.rows;
   BackwardWork<T> w(d, 1, reinterpret_cast<T*>(io.work));
   const T* x = reinterpret_cast<const T*>(l.x);
   const T* out = reinterpret_cast<const T*>(l.out) + dir * P;
   const T* h0 = reinterpret_cast<const T*>(io.h0);
   const T* w_ih = reinterpret_cast<const T*>(io.w_ih);
   const bool gru = d.mode == kGru;
-  // GRU's input-side gradient is [dr, dz] and dn_x (columns 3H..4H), its hidden side [dr dz dn_h].
+  // One GEMM over [x | h_prev] gives dW_ih and dW_hh together (a wider GEMM runs faster than
+  // two). GRU's n rows differ: W_in meets dn_x and W_hn meets dn_h.
   if (io.grad_w_ih) {
-    T* gw = reinterpret_cast<T*>(io.grad_w_ih);
-    l.gemm(true, false, gru ? 2 * H : GH, I, rows, w.dg, Gd, x, I, gw, I, 0.0);
-    if (gru) l.gemm(true, false, H, I, rows, w.dg + 3 * H, Gd, x, I, gw + 2 * H * I, I, 0.0);
-  }
-  if (io.grad_w_hh) {
-    T* gw = reinterpret_cast<T*>(io.grad_w_hh);
-    if (d.padded) {
-      // h_prev of the rows of step t is the output of the step before in time order (h0 first).
-      const T* dg_rest = reverse ? w.dg : w.dg + B * Gd;
-      const T* h_rest = reverse ? out + B * ldo : out;
-      const T* dg_first = reverse ? w.dg + (rows - B) * Gd : w.dg;
-      l.gemm(true, false, GH, P, rows - B, dg_rest, Gd, h_rest, ldo, gw, P, 0.0);
-      l.gemm(true, false, GH, P, B, dg_first, Gd, h0, P, gw, P, 1.0);
-    } else {
-      for (int64_t t = 0; t < d.T; ++t) {
-        const int64_t prev = reverse ? t + 1 : t - 1;
-        const int64_t n_prev = prev >= 0 && prev < d.T ? l.batch_sizes[prev] : 0;
-        const int64_t n = l.batch_sizes[t], from_prev = std::min(n, n_prev);
-        T* dst = w.hprev + l.offsets[t] * P;
-        if (from_prev) copy_rows(dst, P, out + l.offsets[prev] * ldo, ldo, from_prev, P);
-        copy_rows(dst + from_prev * P, P, h0 + from_prev * P, P, n - from_prev, P);
-      }
-      l.gemm(true, false, GH, P, rows, w.dg, Gd, w.hprev, P, gw, P, 0.0);
+    const int64_t XP = I + P;
+    copy_rows(w.xh, XP, x, I, rows, I);
+    for (int64_t t = 0; t < d.T; ++t) {
+      const int64_t prev = reverse ? t + 1 : t - 1;
+      const int64_t n_prev = prev >= 0 && prev < d.T ? l.batch_sizes[prev] : 0;
+      const int64_t n = l.batch_sizes[t], from_prev = std::min(n, n_prev);
+      T* dst = w.xh + l.offsets[t] * XP + I;
+      if (from_prev) copy_rows(dst, XP, out + l.offsets[prev] * ldo, ldo, from_prev, P);
+      copy_rows(dst + from_prev * XP, XP, h0 + from_prev * P, P, n - from_prev, P);
+    }
+    T* gw_ih = reinterpret_cast<T*>(io.grad_w_ih);
+    T* gw_hh = reinterpret_cast<T*>(io.grad_w_hh);
+    const int64_t shared = gru ? 2 * H : GH;
+    l.gemm(true, false, shared, XP, rows, w.dg, Gd, w.xh, XP, w.dw, XP, 0.0);
+    copy_rows(gw_ih, I, w.dw, XP, shared, I);
+    copy_rows(gw_hh, P, w.dw + I, XP, shared, P);
+    if (gru) {
+      l.gemm(true, false, H, I, rows, w.dg + 3 * H, Gd, w.xh, XP, gw_ih + 2 * H * I, I, 0.0);
+      l.gemm(true, false, H, P, rows, w.dg + 2 * H, Gd, w.xh + I, XP, gw_hh + 2 * H * P, P, 0.0);
     }
   }
   if (io.grad_w_hr)
