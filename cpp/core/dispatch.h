@@ -230,6 +230,7 @@ struct RnnLayer {
   int mode = 0;
   int64_t steps = 0, batch = 0, rows = 0, input_size = 0, hidden = 0, proj = 0, dirs = 1;
   int64_t chunks = 1;
+  bool zero_h0 = false;                  // h0 is all zeros (its step-0 product can be skipped)
   const int64_t* batch_sizes = nullptr;  // [steps]
   const int64_t* offsets = nullptr;      // [steps]
   const char* x = nullptr;               // [rows, input_size]

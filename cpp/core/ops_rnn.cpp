@@ -175,7 +175,7 @@ Operands operands(RnnMode mode, const Geometry& g, const Tensor& input, const Te
 }
 
 // The kernel arguments shared by forward and backward (pointers into o's tensors).
-kernels::RnnLayer layer_args(RnnMode mode, const Geometry& g, const Operands& o, const Tensor& out) {
+kernels::RnnLayer layer_args(RnnMode mode, const Geometry& g, const Operands& o, const Tensor& out, bool zero_h0) {
   kernels::RnnLayer l;
   l.mode = static_cast<int>(mode);
   l.steps = g.steps;
@@ -186,6 +186,7 @@ kernels::RnnLayer layer_args(RnnMode mode, const Geometry& g, const Operands& o,
   l.proj = g.proj ? g.rec : 0;
   l.dirs = g.dirs;
   l.chunks = get_num_threads();
+  l.zero_h0 = zero_h0;
   l.batch_sizes = g.batch_sizes.data();
   l.offsets = g.offsets.data();
   l.x = ptr(o.x);
@@ -233,7 +234,7 @@ RnnLayerOutput rnn_layer(RnnMode mode, const Tensor& input, const std::vector<in
   r.output = Tensor::empty(output_shape(g), dt);
   r.h_n = Tensor::empty({g.dirs, g.batch, g.rec}, dt);
   if (mode == RnnMode::Lstm) r.c_n = Tensor::empty({g.dirs, g.batch, g.hidden}, dt);
-  kernels::RnnLayer l = layer_args(mode, g, o, r.output);
+  kernels::RnnLayer l = layer_args(mode, g, o, r.output, !hx.defined());
   const kernels::RnnSizes s = sizes_fn(l);
   r.reserve = Tensor::empty({g.dirs, g.rows, s.reserve_width}, dt);
   const Tensor work = Tensor::empty({g.dirs, s.forward_work}, dt);
@@ -274,7 +275,7 @@ RnnLayerGrads rnn_layer_backward(RnnMode mode, const Tensor& grad_output, const 
   const Tensor gcn = mode == RnnMode::Lstm ? check_grad(grad_cn, c_shape, "grad_cn") : Tensor();
   const Operands o = operands(mode, g, input, hx, cx, weights);
   const Tensor out = as_contiguous(output, dt);
-  kernels::RnnLayer l = layer_args(mode, g, o, out);
+  kernels::RnnLayer l = layer_args(mode, g, o, out, !hx.defined());
   const kernels::RnnSizes s = sizes_fn(l);
   if (reserve.shape() != Shape{g.dirs, g.rows, s.reserve_width} || reserve.dtype() != dt || !reserve.is_contiguous())
     fail<ShapeError>(op, "reserve ", shape_str(reserve.shape()), " was not made by this layer's forward");

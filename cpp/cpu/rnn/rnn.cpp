@@ -27,6 +27,8 @@ constexpr int kRelu = 1, kLstm = 2, kGru = 3;
 constexpr int64_t kMaxChunks = 64;
 // A step's recurrent GEMM is split across threads from this many multiply-adds on.
 constexpr int64_t kStepGrain = int64_t{1} << 18;
+// Copies outside the step loop are split across threads in pieces of at least this many elements.
+constexpr int64_t kCopyGrain = int64_t{1} << 15;
 
 // The sizes of one layer. Reserve row (width S): RNN [h]; LSTM [i f g o | c | m (proj)];
 // GRU [r z n | hn]. Gradient row of the pre-activations (width Gd): RNN [da]; LSTM
@@ -238,7 +240,7 @@ void forward_recurrence(const RnnLayer& l, int dir, int64_t chunks) {
         const int64_t u0 = part.start[k], u1 = part.start[k + 1];
         if (d.mode == kGru)
           range_gemm(part, k, d.G, H, rows, P, hcur, P, w.packed, w.gh, 3 * H, false);
-        else
+        else if (i > 0 || !l.zero_h0)
           range_gemm(part, k, d.G, H, rows, P, hcur, P, w.packed, gates, S, true);
         for (int64_t b = 0; b < rows; ++b) {
           T* g = gates + b * S;
@@ -334,7 +336,8 @@ void backward_recurrence(const RnnLayer& l, int dir, int64_t chunks) {
   const T* w_hh = reinterpret_cast<const T*>(io.w_hh);
   int64_t t_prev = -1;  // the step processed before (its dG feeds this step's dh)
   if (!d.proj) {
-    for (int64_t i = 0; i <= d.T; ++i) {
+    // The last round only forms dh0 (skipped when nobody wants it).
+    for (int64_t i = 0; i <= (io.grad_h0 ? d.T : d.T - 1); ++i) {
       const int64_t t = i < d.T ? time_of(d.T - 1 - i, d.T, reverse) : -1;
       parallel_for(0, part.n, 1, [&](int64_t k0, int64_t k1) {
         for (int64_t k = k0; k < k1; ++k) {
@@ -386,21 +389,25 @@ void backward_gemms(const RnnLayer& l, int dir) {
   // two). GRU's n rows differ: W_in meets dn_x and W_hn meets dn_h.
   if (io.grad_w_ih) {
     const int64_t XP = I + P;
-    copy_rows(w.xh, XP, x, I, rows, I);
-    for (int64_t t = 0; t < d.T; ++t) {
-      const int64_t prev = reverse ? t + 1 : t - 1;
-      const int64_t n_prev = prev >= 0 && prev < d.T ? l.batch_sizes[prev] : 0;
-      const int64_t n = l.batch_sizes[t], from_prev = std::min(n, n_prev);
-      T* dst = w.xh + l.offsets[t] * XP + I;
-      if (from_prev) copy_rows(dst, XP, out + l.offsets[prev] * ldo, ldo, from_prev, P);
-      copy_rows(dst + from_prev * XP, XP, h0 + from_prev * P, P, n - from_prev, P);
-    }
+    parallel_for(0, d.T, std::max<int64_t>(1, kCopyGrain / (d.B * XP)), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t prev = reverse ? t + 1 : t - 1;
+        const int64_t n_prev = prev >= 0 && prev < d.T ? l.batch_sizes[prev] : 0;
+        const int64_t n = l.batch_sizes[t], from_prev = std::min(n, n_prev);
+        T* dst = w.xh + l.offsets[t] * XP;
+        copy_rows(dst, XP, x + l.offsets[t] * I, I, n, I);
+        if (from_prev) copy_rows(dst + I, XP, out + l.offsets[prev] * ldo, ldo, from_prev, P);
+        copy_rows(dst + from_prev * XP + I, XP, h0 + from_prev * P, P, n - from_prev, P);
+      }
+    });
     T* gw_ih = reinterpret_cast<T*>(io.grad_w_ih);
     T* gw_hh = reinterpret_cast<T*>(io.grad_w_hh);
     const int64_t shared = gru ? 2 * H : GH;
     l.gemm(true, false, shared, XP, rows, w.dg, Gd, w.xh, XP, w.dw, XP, 0.0);
-    copy_rows(gw_ih, I, w.dw, XP, shared, I);
-    copy_rows(gw_hh, P, w.dw + I, XP, shared, P);
+    parallel_for(0, shared, std::max<int64_t>(1, kCopyGrain / XP), [&](int64_t r0, int64_t r1) {
+      copy_rows(gw_ih + r0 * I, I, w.dw + r0 * XP, XP, r1 - r0, I);
+      copy_rows(gw_hh + r0 * P, P, w.dw + r0 * XP + I, XP, r1 - r0, P);
+    });
     if (gru) {
       l.gemm(true, false, H, I, rows, w.dg + 3 * H, Gd, w.xh, XP, gw_ih + 2 * H * I, I, 0.0);
       l.gemm(true, false, H, P, rows, w.dg + 2 * H, Gd, w.xh + I, XP, gw_hh + 2 * H * P, P, 0.0);

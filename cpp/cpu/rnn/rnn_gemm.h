@@ -51,6 +51,13 @@ inline void step_kernel(int64_t kc, const T* a, int64_t lda, const T* panel, T* 
   const T* ar[MR];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) ar[r] = a + (r < rows ? r : 0) * lda;
+  // An accumulated C tile (the step's input projection) is usually cold: fetch it meanwhile.
+  if (accumulate)
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r)
+      if (r < rows)
+#pragma GCC unroll 4
+        for (int v = 0; v < NR * int(sizeof(T)); v += 64) __builtin_prefetch(reinterpret_cast<const char*>(c + r * ldc) + v, 1, 3);
   for (int64_t k = 0; k < kc; ++k) {
     V bv[NV];
 #pragma GCC unroll 8
