@@ -309,6 +309,33 @@ def test_packed_sequences_match_pytorch(kind, enforce_sorted):
 
 
 @needs_torch
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_packed_wide_layers_match_pytorch(kind):
+    """Packed sequences through a step split across threads (hidden 64, batch 40)."""
+    ours, ref = _pair(kind, 8, 64, dtype=np.float32, num_layers=2)
+    lengths = sorted(RNG.integers(1, 9, 40).tolist(), reverse=True)
+    x = RNG.uniform(-1, 1, (8, 40, 8)).astype(np.float32)
+    lstm = kind == "lstm"
+
+    def run(model, lib, utils):
+        xs = _leaf(lib, x)
+        out, hn = model(utils.pack_padded_sequence(xs, lengths))
+        padded, _ = utils.pad_packed_sequence(out)
+        outs = [padded] + (list(hn) if lstm else [hn])
+        sum((o * (i + 1.0)).sum() for i, o in enumerate(outs)).backward()
+        return outs, xs
+
+    o1, x1 = run(ours, tf, rnn_utils)
+    o2, x2 = run(ref, torch, torch.nn.utils.rnn)
+    for a, b in zip(o1, o2):
+        assert_close(a, b, 1e-4, 2e-5, "packed output")
+    assert_close(x1.grad, x2.grad, 1e-4, 2e-5, "packed input grad")
+    theirs = dict(ref.named_parameters())
+    for name, p in ours.named_parameters():
+        assert_close(p.grad, theirs[name].grad, 1e-4, 1e-4, f"grad of {name}")
+
+
+@needs_torch
 def test_padding_utilities_match_pytorch():
     seqs = [RNG.uniform(-1, 1, (n, 2)) for n in (3, 5, 1)]
     for batch_first, side in itertools.product([False, True], ["right", "left"]):
@@ -437,3 +464,16 @@ def test_every_isa(isa, kind):
         _compare(ours, ref, x, _states(kind, 2, 2, 70, 40, dtype), kind == "lstm", *tol)
         ours, ref = _pair(kind, 9, 96, dtype=dtype)
         _compare(ours, ref, RNG.uniform(-2, 2, (4, 40, 9)).astype(dtype), [], kind == "lstm", *tol)
+
+
+# ---- the examples run end to end (tiny settings) ---------------------------------------------
+def test_examples_run(capsys):
+    from tensorforge.examples import char_lstm, sunspots
+
+    result = char_lstm.main(["--steps", "3", "--eval-every", "100", "--sample-length", "20", "--hidden", "32"])
+    assert 0 < result["val_loss"] < np.log(103) + 0.2 and 2.5 < result["baseline"] < 3.5
+    assert len(result["sample"]) == 24
+    pytest.importorskip("statsmodels")
+    result = sunspots.main(["--epochs", "2"])
+    assert np.isfinite(result["rmse"]) and result["baseline_rmse"] > 20
+    assert "persistence" in capsys.readouterr().out

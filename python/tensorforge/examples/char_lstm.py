@@ -88,6 +88,7 @@ def main(argv=None) -> dict:
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--eval-every", type=int, default=300)
     p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--sample-length", type=int, default=500)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
 
@@ -135,7 +136,7 @@ def main(argv=None) -> dict:
     print(f"\nvalidation loss {val_loss:.3f} nats/char ({val_loss / math.log(2):.3f} bits/char) vs unigram "
           f"baseline {baseline:.3f} nats/char: {100 * (1 - val_loss / baseline):.0f}% lower; trained in "
           f"{train_time:.1f}s")
-    text_out = sample(model, chars, "The ", 500, args.temperature, rng)
+    text_out = sample(model, chars, "The ", args.sample_length, args.temperature, rng)
     print(f"\nsample (temperature {args.temperature}):\n{text_out}")
     print(f"\ntotal time {time.perf_counter() - start:.1f}s")
     return {"val_loss": val_loss, "baseline": baseline, "entropy": entropy, "sample": text_out}
