@@ -17,4 +17,5 @@ void bind_sort(pybind11::module_& m);   // sorting, selection, scans
 void bind_shape(pybind11::module_& m);  // flips, rolls, repeats, triangles, diagonals
 void bind_scatter(pybind11::module_& m);  // scatter along a dim, bincount, histc
 void bind_random(pybind11::module_& m);  // generators, random fills and sampling
+void bind_rnn(pybind11::module_& m);    // recurrent layers and cells
 }  // namespace tensorforge::bindings

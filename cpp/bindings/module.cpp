@@ -15,4 +15,5 @@ PYBIND11_MODULE(_C, m) {
   tensorforge::bindings::bind_shape(m);
   tensorforge::bindings::bind_scatter(m);
   tensorforge::bindings::bind_random(m);
+  tensorforge::bindings::bind_rnn(m);
 }

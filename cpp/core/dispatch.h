@@ -331,6 +331,57 @@ using RandomIntKernel = void (*)(char* out, int64_t n, int64_t low, uint64_t spa
 // Poisson(rates[i]) for n contiguous rates. Words: 4n (element i owns block offset / 4 + i and its
 // sub-streams).
 using PoissonKernel = void (*)(const char* rates, char* out, int64_t n, uint64_t seed, uint64_t offset);
+// ---- rnn (cpu/rnn) ----
+// One recurrent layer (mode: tensorforge::RnnMode) for 1 or 2 directions over time-major rows:
+// step t holds batch_sizes[t] rows (non-increasing over t) starting at row offsets[t] of x and
+// out. G gates, H hidden, P = proj or H, all weights contiguous in PyTorch's layout. Direction 1
+// runs in reverse time. The forward fills out [rows, dirs * P], h_n, c_n and the reserve
+// [rows, reserve width] that the backward reads; `work` is scratch. h0 / c0 are always given.
+// Backward: grad_out / grad_hn / grad_cn may be null (zero); each null gradient output is not
+// computed. `gemm` is the table's GEMM for the dtype; `chunks` bounds the threads one step uses.
+struct RnnDirection {
+  const char* w_ih = nullptr;
+  const char* w_hh = nullptr;
+  const char* b_ih = nullptr;  // b_ih / b_hh / w_hr may be null
+  const char* b_hh = nullptr;
+  const char* w_hr = nullptr;
+  const char* h0 = nullptr;  // [batch, P]
+  const char* c0 = nullptr;  // [batch, H] (LSTM)
+  char* h_n = nullptr;
+  char* c_n = nullptr;
+  char* reserve = nullptr;
+  char* work = nullptr;
+  const char* grad_hn = nullptr;
+  const char* grad_cn = nullptr;
+  char* grad_w_ih = nullptr;
+  char* grad_w_hh = nullptr;
+  char* grad_b_ih = nullptr;
+  char* grad_b_hh = nullptr;
+  char* grad_w_hr = nullptr;
+  char* grad_h0 = nullptr;
+  char* grad_c0 = nullptr;
+};
+struct RnnLayer {
+  int mode = 0;
+  int64_t steps = 0, batch = 0, rows = 0, input_size = 0, hidden = 0, proj = 0, dirs = 1;
+  int64_t chunks = 1;
+  bool zero_h0 = false;                  // h0 is all zeros (its step-0 product can be skipped)
+  const int64_t* batch_sizes = nullptr;  // [steps]
+  const int64_t* offsets = nullptr;      // [steps]
+  const char* x = nullptr;               // [rows, input_size]
+  char* out = nullptr;                   // [rows, dirs * P]
+  const char* grad_out = nullptr;
+  char* grad_x = nullptr;
+  GemmKernel gemm = nullptr;
+  RnnDirection dir[2];
+};
+// Element counts (of the layer's dtype) the kernels need per direction: the reserve row width,
+// and the forward / backward scratch.
+struct RnnSizes {
+  int64_t reserve_width, forward_work, backward_work;
+};
+using RnnSizesKernel = RnnSizes (*)(const RnnLayer& l);
+using RnnKernel = void (*)(const RnnLayer& l);
 
 struct KernelTable {
   const char* isa = "none";
@@ -414,6 +465,10 @@ struct KernelTable {
   GeometricKernel geometric[kNumDTypes] = {};
   RandomIntKernel random_int[kNumDTypes] = {};
   PoissonKernel poisson[kNumDTypes] = {};
+  // ---- rnn (cpu/rnn) ----
+  RnnSizesKernel rnn_sizes[kNumDTypes] = {};
+  RnnKernel rnn_forward[kNumDTypes] = {};
+  RnnKernel rnn_backward[kNumDTypes] = {};
 };
 
 /// The active table (chosen once from CPUID; see set_isa).

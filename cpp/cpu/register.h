@@ -27,4 +27,5 @@ void register_sort(KernelTable& t);         // cpu/sort: sort, top-k, k-th value
 void register_scan(KernelTable& t);         // cpu/scan: cumsum, cumprod, logcumsumexp, cummax / cummin
 void register_scatter(KernelTable& t);      // cpu/index/scatter.cpp: scatter along a dim, histc
 void register_sampling(KernelTable& t);     // cpu/random/sampling.cpp: multinomial, bernoulli, poisson, ...
+void register_rnn(KernelTable& t);          // cpu/rnn: fused RNN / LSTM / GRU layers
 }  // namespace tensorforge::cpu::TF_ISA_NS

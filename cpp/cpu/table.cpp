@@ -22,6 +22,7 @@ void fill_table(KernelTable& t) {
   register_scan(t);
   register_scatter(t);
   register_sampling(t);
+  register_rnn(t);
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

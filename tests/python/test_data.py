@@ -198,3 +198,21 @@ def test_load_digits():
     x, y = tf.data.load_digits()
     assert x.shape == (1797, 1, 8, 8) and y.shape == (1797,) and float(x.max()) == 1.0
     assert sorted(set(y.tolist())) == list(range(10))
+
+
+# ---- sequence datasets (recurrent examples) -------------------------------------------------
+def test_load_sunspots():
+    pytest.importorskip("statsmodels")
+    years, values = tf.data.load_sunspots()
+    assert years.dtype == tf.int64 and values.dtype == tf.float32
+    assert tuple(years.shape) == tuple(values.shape) == (309,)
+    assert years[0].item() == 1700 and years[-1].item() == 2008
+    v = values.numpy()
+    assert v.min() >= 0 and 100 < v.max() < 250 and v[0] == 5.0
+
+
+def test_load_text_corpus():
+    text = tf.data.load_text_corpus()
+    assert isinstance(text, str) and len(text) > 300_000
+    assert "assert" in text and "statement" in text and text == tf.data.load_text_corpus()
+    assert not any(set(line) <= set("-=+| ") and "---" in line for line in text.split("\n"))

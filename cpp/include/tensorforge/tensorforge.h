@@ -11,6 +11,7 @@
 #include "tensorforge/ops.h"
 #include "tensorforge/parallel.h"
 #include "tensorforge/random_ops.h"
+#include "tensorforge/rnn_ops.h"
 #include "tensorforge/serialize.h"
 #include "tensorforge/scatter_ops.h"
 #include "tensorforge/shape_ops.h"

@@ -272,3 +272,47 @@ def output_ref(t):
     """Links t's node back to t (for hooks, retain_grad and autograd.grad on non-leaves)."""
     if t.grad_fn is not None and t.grad_fn.out_ref is None:
         t.grad_fn.out_ref = weakref.ref(t)
+
+
+# ---- ops with several differentiable outputs (recurrent layers) -------------------------------
+class MultiGrad:
+    """The gradients of a multi-output node's outputs, one slot per output (None where no
+    gradient flowed). The engine sums a node's incoming gradients with ``+``."""
+
+    __slots__ = ("slots",)
+
+    def __init__(self, slots):
+        self.slots = slots
+
+    def __add__(self, other):
+        return MultiGrad(tuple(a if b is None else (b if a is None else a + b) for a, b in zip(self.slots, other.slots)))
+
+
+_slot_rules = {}
+
+
+def _slot_rule(rule):
+    """The pass-through rule of one output: its gradient into its slot of the op's MultiGrad."""
+    fn = _slot_rules.get(rule)
+    if fn is None:
+        def fn(node, g):
+            slot, count = node.info
+            return (MultiGrad(tuple(g if i == slot else None for i in range(count))),)
+
+        fn.__name__ = rule.__name__
+        _slot_rules[rule] = fn
+    return fn
+
+
+def record_multi(outs, rule, parents, saved=(), info=None):
+    """Records one node for an op with several differentiable outputs (None entries skipped):
+    ``rule(node, g)`` receives a MultiGrad with each output's gradient in its slot. The node
+    hangs on a hidden carrier tensor; each output gets a pass-through node into it, so gradients
+    of any subset of the outputs reach the op's rule once, summed per slot."""
+    carrier = next(o for o in outs if o is not None).detach()
+    record(carrier, rule, parents, saved, info)
+    slot_rule = _slot_rule(rule)
+    for i, o in enumerate(outs):
+        if o is not None:
+            record(o, slot_rule, (carrier,), (), (i, len(outs)))
+    return outs

@@ -963,3 +963,38 @@ from . import math_ops as MA  # noqa: E402  (uses this module's rules)
 def sample(node, g):
     """Random samples: zero gradients for their parameters (as PyTorch)."""
     return tuple(_zeros(list(p.shape), g.dtype) if p is not None and p._requires_grad else None for p in node.parents)
+# ---- recurrent layers (cpu/rnn) ----
+from .graph import _grad_enabled  # noqa: E402
+
+
+def _c_or_none(t):
+    return None if t is None else t._c
+
+
+def _rnn_needs(node):
+    """need_input, need_hidden, need_weights of a recurrent node (parents: x, h0, c0, weights)."""
+    if _grad_enabled[0]:
+        raise RuntimeError(f"[{node.rule.__name__}] double backward through recurrent layers is not supported")
+    return (_needs(node, 0), _needs(node, 1) or _needs(node, 2),
+            any(_needs(node, i) for i in range(3, len(node.parents))))
+
+
+def rnn_layer(node, g):
+    """One layer, all directions: g holds the gradients of (output, h_n, c_n)."""
+    mode, batch_sizes, reserve, dirs = node.info
+    x, h0, c0, *flat, out = node.saved
+    go, ghn, gcn = (_c_or_none(s) for s in g.slots)
+    weights = [[_c_or_none(w) for w in flat[5 * d:5 * d + 5]] for d in range(dirs)]
+    gi, gh, gc, gw = _C.rnn_layer_backward(mode, go, ghn, gcn, x._c, batch_sizes, _c_or_none(h0), _c_or_none(c0),
+                                           weights, out._c, reserve, *_rnn_needs(node))
+    return _grads(node, [gi, gh, gc] + [w for ws in gw for w in ws])
+
+
+def rnn_cell(node, g):
+    """One time step: g holds the gradients of (h', c')."""
+    mode, reserve = node.info
+    x, h0, c0, *flat, h = node.saved
+    gh_out, gc_out = (_c_or_none(s) for s in g.slots)
+    gi, gh, gc, gw = _C.rnn_cell_backward(mode, gh_out, gc_out, x._c, _c_or_none(h0), _c_or_none(c0),
+                                          [_c_or_none(w) for w in flat], h._c, reserve, *_rnn_needs(node))
+    return _grads(node, [gi, gh, gc] + gw[0])

@@ -927,3 +927,118 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     elif not batch_first:
         out = O.transpose(out, 0, 1)
     return out, attn_weights
+# ---- recurrent layers (cpu/rnn) ----
+from ..autograd.graph import record_multi as _record_multi  # noqa: E402
+
+_RNN_MODES = {"RNN_TANH": _C.RnnMode.Tanh, "RNN_RELU": _C.RnnMode.Relu, "LSTM": _C.RnnMode.Lstm,
+              "GRU": _C.RnnMode.Gru}
+_RNN_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+_dropout = dropout  # rnn() takes a `dropout` probability
+
+
+def _rnn_layer(code, input: Tensor, batch_sizes: list, h0, c0, weights: list):
+    """One recurrent layer (1 or 2 directions) as one fused C++ call and one graph node.
+    weights: per direction [w_ih, w_hh, b_ih, b_hh, w_hr] (None where the layer has none)."""
+    out_c, hn_c, cn_c, reserve = _C.rnn_layer(code, input._c, batch_sizes, _opt_c(h0), _opt_c(c0),
+                                              [[_opt_c(w) for w in ws] for ws in weights])
+    out, hn = _wrap(out_c), _wrap(hn_c)
+    cn = None if cn_c is None else _wrap(cn_c)
+    flat = [w for ws in weights for w in ws]
+    if _needs(input, h0, c0, *flat):
+        _record_multi((out, hn, cn), R.rnn_layer, (input, h0, c0, *flat), (input, h0, c0, *flat, out.detach()),
+                      (code, batch_sizes, reserve, len(weights)))
+    return out, hn, cn
+
+
+def _layer_state(t, layer: int, dirs: int, num_layers: int):
+    """The (dirs, batch, size) slice of a stacked (num_layers * dirs, batch, size) state."""
+    return t if t is None or num_layers == 1 else O.narrow(t, 0, layer * dirs, dirs)
+
+
+def rnn(mode: str, input: Tensor, hx, weights: list, num_layers: int = 1, dropout: float = 0.0,
+        training: bool = False, bidirectional: bool = False, batch_sizes: list | None = None):
+    """Stacked recurrent layers, each one fused C++ op (forward and backward through time).
+
+    Args:
+        mode: ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``.
+        input: time-major ``(seq, batch, input_size)``, or the packed rows ``(N, input_size)`` of
+            a PackedSequence with its ``batch_sizes`` (a list of ints).
+        hx: the initial hidden state ``(num_layers * D, batch, P)`` (LSTM: a tuple ``(h0, c0)``,
+            c0 of size hidden_size), or None for zeros; P is proj_size or hidden_size.
+        weights: per layer, per direction ``[w_ih, w_hh, b_ih, b_hh, w_hr]`` in PyTorch's layout
+            (None for missing biases / projection).
+        dropout: dropout probability on the outputs of every layer but the last, when training.
+
+    Returns ``(output, h_n, c_n)``: output ``(seq, batch, D * P)`` (or packed rows), h_n like h0,
+    c_n like c0 (None except for LSTM).
+    """
+    code = _RNN_MODES.get(mode)
+    if code is None:
+        raise ValueError(f"Unrecognized RNN mode: {mode}")
+    name = mode.lower()
+    dirs = 2 if bidirectional else 1
+    if len(weights) != num_layers or any(len(ws) != dirs for ws in weights):
+        raise ValueError(f"[{name}] expected weights for {num_layers} layers x {dirs} directions")
+    want = 2 if batch_sizes is not None else 3
+    if input.ndim != want:
+        raise RuntimeError(f"[{name}] input must have {want} dimensions, got {input.ndim}")
+    lstm = mode == "LSTM"
+    h0, c0 = hx if lstm and hx is not None else (hx, None)
+    w_ih, w_hh = weights[0][0][0], weights[0][0][1]
+    hidden = w_ih.shape[0] // _RNN_GATES[mode]
+    batch = batch_sizes[0] if batch_sizes is not None else input.shape[1]
+    for t, size, what in ((h0, w_hh.shape[1], "hidden[0] size" if lstm else "hidden size"),
+                          (c0, hidden, "hidden[1] size")):
+        expected = (num_layers * dirs, batch, size)
+        if t is not None and tuple(t.shape) != expected:
+            raise RuntimeError(f"[{name}] Expected {what} {expected}, got {list(t.shape)}")
+    batch_sizes = [] if batch_sizes is None else [int(b) for b in batch_sizes]
+    x, hs, cs = input, [], []
+    for layer in range(num_layers):
+        x, hn, cn = _rnn_layer(code, x, batch_sizes, _layer_state(h0, layer, dirs, num_layers),
+                               _layer_state(c0, layer, dirs, num_layers), weights[layer])
+        hs.append(hn)
+        cs.append(cn)
+        if training and dropout > 0 and layer + 1 < num_layers:
+            x = _dropout(x, dropout, True)
+    h_n = hs[0] if num_layers == 1 else O.cat(hs, 0)
+    c_n = None if not lstm else (cs[0] if num_layers == 1 else O.cat(cs, 0))
+    return x, h_n, c_n
+
+
+def _rnn_cell(mode: str, input: Tensor, hx, cx, w_ih, w_hh, b_ih, b_hh):
+    """One time step as one fused C++ call and one graph node; returns (h', c' or None)."""
+    weights = [w_ih, w_hh, b_ih, b_hh, None]
+    h_c, c_c, reserve = _C.rnn_cell(_RNN_MODES[mode], input._c, _opt_c(hx), _opt_c(cx), [_opt_c(w) for w in weights])
+    h = _wrap(h_c)
+    c = None if c_c is None else _wrap(c_c)
+    if _needs(input, hx, cx, *weights[:4]):
+        _record_multi((h, c), R.rnn_cell, (input, hx, cx, *weights), (input, hx, cx, *weights, h.detach()),
+                      (_RNN_MODES[mode], reserve))
+    return h, c
+
+
+def lstm_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+              b_hh: Tensor | None = None):
+    """One LSTM step: input (batch, input_size), hx = (h, c) (batch, hidden_size) or None.
+    Returns (h', c')."""
+    h, c = hx if hx is not None else (None, None)
+    return _rnn_cell("LSTM", input, h, c, w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+             b_hh: Tensor | None = None) -> Tensor:
+    """One GRU step: input (batch, input_size), hx (batch, hidden_size) or None. Returns h'."""
+    return _rnn_cell("GRU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def rnn_tanh_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+                  b_hh: Tensor | None = None) -> Tensor:
+    """One Elman step, h' = tanh(W_ih x + b_ih + W_hh h + b_hh). Returns h'."""
+    return _rnn_cell("RNN_TANH", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def rnn_relu_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+                  b_hh: Tensor | None = None) -> Tensor:
+    """One Elman step with ReLU, h' = relu(W_ih x + b_ih + W_hh h + b_hh). Returns h'."""
+    return _rnn_cell("RNN_RELU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]

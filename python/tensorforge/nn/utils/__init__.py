@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..autograd.graph import no_grad
-from ..autograd import ops as O
-from ..tensor import Tensor, tensor
+from ...autograd.graph import no_grad
+from ...autograd import ops as O
+from ...tensor import Tensor, tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
@@ -66,3 +66,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         n = p.numel()
         p.copy_(vec[offset:offset + n].view_as(p))
         offset += n
+
+
+from . import rnn  # noqa: E402,F401  (tensorforge.nn.utils.rnn, as torch.nn.utils.rnn)
