@@ -66,17 +66,20 @@ using IndexPutKernel = void (*)(char* dst, const char* values, const int64_t* of
                                 const int64_t* rest_shape, const int64_t* rest_strides,
                                 int rest_ndim, bool accumulate);
 
-// Convolution lowering for one image: im2col writes the output rows [oh0, oh1) of the columns,
-// cols[(c*kh + i)*kw + j][(oh - oh0)*out_w + ow] from x[c][h][w] (zero outside the image);
-// col2im adds all the columns back into x (for grad input).
+// Convolution lowering for one image. 3-D convolutions add a depth axis (depth, kd, sd, pd,
+// dd, out_d); 2-D ones keep its defaults. Output rows are r = od * out_h + oh. im2col writes the
+// rows [r0, r1) of the columns, cols[((c*kd + a)*kh + i)*kw + j][(r - r0)*out_w + ow] from
+// x[c][d][h][w] (zero outside the image); col2im adds all the columns back into x (for grad
+// input, fold and the transposed convolutions).
 struct ConvGeom {
   int64_t channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w;
+  int64_t depth = 1, kd = 1, sd = 1, pd = 0, dd = 1, out_d = 1;
 };
-using Im2colKernel = void (*)(const char* x, char* cols, const ConvGeom& g, int64_t oh0, int64_t oh1);
+using Im2colKernel = void (*)(const char* x, char* cols, const ConvGeom& g, int64_t r0, int64_t r1);
 using Col2imKernel = void (*)(const char* cols, char* x, const ConvGeom& g);
 // Fused forward of one image (one group): out[co][p] = sum_k w[co][k] * im2col(x)[k][p] for
-// co < cout and output positions p in [p0, p1), with K = channels * kh * kw and out's rows
-// out_h * out_w apart (added to out when accumulate). The columns go straight into the GEMM's
+// co < cout and output positions p in [p0, p1), with K = channels * kd * kh * kw and out's rows
+// out_d * out_h * out_w apart (added to out when accumulate). The columns go straight into the GEMM's
 // packed panels; runs on the calling thread.
 using ConvForwardKernel = void (*)(const char* w, const char* x, char* out, int64_t cout, const ConvGeom& g,
                                    int64_t p0, int64_t p1, bool accumulate);
@@ -106,13 +109,30 @@ using AvgPoolBackwardKernel = void (*)(const char* grad, char* grad_in, const Po
 // Adaptive average pooling: window i spans [floor(i*H/OH), ceil((i+1)*H/OH)).
 using AdaptiveAvgPoolKernel = void (*)(const char* x, char* out, const PoolGeom& g);
 using AdaptiveAvgPoolBackwardKernel = void (*)(const char* grad, char* grad_in, const PoolGeom& g);
+// Adaptive max pooling (windows as for the average) with the flat index of each maximum, as
+// max pooling records it; the backward is max pooling's scatter.
+using AdaptiveMaxPoolKernel = void (*)(const char* x, char* out, int64_t* indices, const PoolGeom& g);
+// 3-D max pooling finishes along depth after the 2-D pass over every depth slice: x [planes,
+// depth, inner] holds each slice's window maxima and x_idx their flat in-slice indices. Window
+// od takes the slices first[od] + t * step for t < count[od] (count >= 1); out [planes, out_d,
+// inner] gets the max (first one; NaN wins) and idx its index d * slice + x_idx in the volume.
+struct DepthPoolGeom {
+  int64_t planes, depth, out_d, inner, slice, step;
+  const int64_t* first;
+  const int64_t* count;
+};
+using MaxPoolDepthKernel = void (*)(const char* x, const int64_t* x_idx, char* out, int64_t* idx,
+                                    const DepthPoolGeom& g);
 // Resampling planes through per-axis source maps (pad modes, nearest resize):
 // out[p][i][j] = x[p][rows[i]][cols[j]], or `fill` where rows[i] or cols[j] is -1. The backward
-// zeroes grad_in and adds each grad element back at its source.
+// zeroes grad_in and adds each grad element back at its source. Volumes (3-D pads) add a depth
+// map: out[p][k][i][j] = x[p][depths[k]][rows[i]][cols[j]] (depths null: depth 1).
 struct RemapGeom {
   int64_t planes, height, width, out_h, out_w;
   const int64_t* rows;
   const int64_t* cols;
+  int64_t depth = 1, out_d = 1;
+  const int64_t* depths = nullptr;
 };
 using Remap2dKernel = void (*)(const char* x, char* out, const RemapGeom& g, double fill);
 using Remap2dBackwardKernel = void (*)(const char* grad, char* grad_in, const RemapGeom& g);
@@ -254,6 +274,8 @@ struct KernelTable {
   AvgPoolBackwardKernel avg_pool2d_backward[kNumDTypes] = {};
   AdaptiveAvgPoolKernel adaptive_avg_pool2d[kNumDTypes] = {};
   AdaptiveAvgPoolBackwardKernel adaptive_avg_pool2d_backward[kNumDTypes] = {};
+  AdaptiveMaxPoolKernel adaptive_max_pool2d[kNumDTypes] = {};
+  MaxPoolDepthKernel max_pool_depth[kNumDTypes] = {};
   Remap2dKernel remap2d[kNumDTypes] = {};
   Remap2dBackwardKernel remap2d_backward[kNumDTypes] = {};
   BilinearKernel upsample_bilinear2d[kNumDTypes] = {};

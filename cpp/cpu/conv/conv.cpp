@@ -1,5 +1,6 @@
-// im2col / col2im: lower one image's convolution to a GEMM and back; and the fused forward,
-// which packs the columns straight into the GEMM micro-kernel's panels (no im2col buffer).
+// im2col / col2im (vol2col / col2vol for 3-D): lower one image's convolution to a GEMM and
+// back; and the fused forward, which packs the columns straight into the GEMM micro-kernel's
+// panels (no im2col buffer). A 2-D convolution is the 3-D one with a depth of one.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -21,34 +22,37 @@ inline void valid_span(int64_t w0, int64_t sw, int64_t width, int64_t out_w, int
 }
 
 template <typename T>
-void im2col(const char* x_, char* cols_, const ConvGeom& g, int64_t oh0, int64_t oh1) {
+void im2col(const char* x_, char* cols_, const ConvGeom& g, int64_t r0, int64_t r1) {
   const T* x = reinterpret_cast<const T*>(x_);
   T* cols = reinterpret_cast<T*>(cols_);
-  const int64_t plane = g.height * g.width, rows = (oh1 - oh0) * g.out_w;
+  const int64_t plane = g.height * g.width, volume = g.depth * plane, rows = (r1 - r0) * g.out_w;
   for (int64_t c = 0; c < g.channels; ++c) {
-    const T* xc = x + c * plane;
-    for (int64_t i = 0; i < g.kh; ++i) {
-      for (int64_t j = 0; j < g.kw; ++j) {
-        T* dst = cols + ((c * g.kh + i) * g.kw + j) * rows;
-        const int64_t w0 = j * g.dw - g.pw;
-        int64_t lo, hi;
-        valid_span(w0, g.sw, g.width, g.out_w, lo, hi);
-        for (int64_t oh = oh0; oh < oh1; ++oh, dst += g.out_w) {
-          const int64_t h = oh * g.sh - g.ph + i * g.dh;
-          if (h < 0 || h >= g.height || lo == hi) {
-            std::memset(dst, 0, sizeof(T) * g.out_w);
-            continue;
+    const T* xc = x + c * volume;
+    for (int64_t a = 0; a < g.kd; ++a) {
+      for (int64_t i = 0; i < g.kh; ++i) {
+        for (int64_t j = 0; j < g.kw; ++j) {
+          T* dst = cols + (((c * g.kd + a) * g.kh + i) * g.kw + j) * rows;
+          const int64_t w0 = j * g.dw - g.pw;
+          int64_t lo, hi;
+          valid_span(w0, g.sw, g.width, g.out_w, lo, hi);
+          for (int64_t r = r0; r < r1; ++r, dst += g.out_w) {
+            const int64_t od = r / g.out_h, oh = r - od * g.out_h;
+            const int64_t d = od * g.sd - g.pd + a * g.dd, h = oh * g.sh - g.ph + i * g.dh;
+            if (d < 0 || d >= g.depth || h < 0 || h >= g.height || lo == hi) {
+              std::memset(dst, 0, sizeof(T) * g.out_w);
+              continue;
+            }
+            const T* src = xc + d * plane + h * g.width + w0;
+            std::memset(dst, 0, sizeof(T) * lo);
+            if (g.sw == 1) {
+              std::memcpy(dst + lo, src + lo, sizeof(T) * (hi - lo));
+            } else if (g.sw == 2) {
+              for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[2 * ow];
+            } else {
+              for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * g.sw];
+            }
+            std::memset(dst + hi, 0, sizeof(T) * (g.out_w - hi));
           }
-          const T* src = xc + h * g.width + w0;
-          std::memset(dst, 0, sizeof(T) * lo);
-          if (g.sw == 1) {
-            std::memcpy(dst + lo, src + lo, sizeof(T) * (hi - lo));
-          } else if (g.sw == 2) {
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[2 * ow];
-          } else {
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * g.sw];
-          }
-          std::memset(dst + hi, 0, sizeof(T) * (g.out_w - hi));
         }
       }
     }
@@ -59,24 +63,30 @@ template <typename T>
 void col2im(const char* cols_, char* x_, const ConvGeom& g) {
   const T* cols = reinterpret_cast<const T*>(cols_);
   T* x = reinterpret_cast<T*>(x_);
-  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  const int64_t plane = g.height * g.width, volume = g.depth * plane, opl = g.out_d * g.out_h * g.out_w;
   for (int64_t c = 0; c < g.channels; ++c) {
-    T* xc = x + c * plane;
-    for (int64_t i = 0; i < g.kh; ++i) {
-      for (int64_t j = 0; j < g.kw; ++j) {
-        const T* row = cols + ((c * g.kh + i) * g.kw + j) * opl;
-        const int64_t w0 = j * g.dw - g.pw;
-        int64_t lo, hi;
-        valid_span(w0, g.sw, g.width, g.out_w, lo, hi);
-        for (int64_t oh = 0; oh < g.out_h; ++oh) {
-          const int64_t h = oh * g.sh - g.ph + i * g.dh;
-          if (h < 0 || h >= g.height) continue;
-          const T* src = row + oh * g.out_w;
-          T* dst = xc + h * g.width + w0;
-          if (g.sw == 1) {
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
-          } else {
-            for (int64_t ow = lo; ow < hi; ++ow) dst[ow * g.sw] += src[ow];
+    T* xc = x + c * volume;
+    for (int64_t a = 0; a < g.kd; ++a) {
+      for (int64_t i = 0; i < g.kh; ++i) {
+        for (int64_t j = 0; j < g.kw; ++j) {
+          const T* row = cols + (((c * g.kd + a) * g.kh + i) * g.kw + j) * opl;
+          const int64_t w0 = j * g.dw - g.pw;
+          int64_t lo, hi;
+          valid_span(w0, g.sw, g.width, g.out_w, lo, hi);
+          for (int64_t od = 0; od < g.out_d; ++od) {
+            const int64_t d = od * g.sd - g.pd + a * g.dd;
+            if (d < 0 || d >= g.depth) continue;
+            for (int64_t oh = 0; oh < g.out_h; ++oh) {
+              const int64_t h = oh * g.sh - g.ph + i * g.dh;
+              if (h < 0 || h >= g.height) continue;
+              const T* src = row + (od * g.out_h + oh) * g.out_w;
+              T* dst = xc + d * plane + h * g.width + w0;
+              if (g.sw == 1) {
+                for (int64_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
+              } else {
+                for (int64_t ow = lo; ow < hi; ++ow) dst[ow * g.sw] += src[ow];
+              }
+            }
           }
         }
       }
@@ -101,15 +111,15 @@ inline void zero_run(T* dst, int64_t n) {
   if (o < n) V(T(0)).store_partial(dst + o, static_cast<int>(n - o));
 }
 
-// One tap row k = (c, i, j) of the columns: its plane and offsets, and the output columns
-// [lo, hi) whose input column falls inside the image.
+// One tap row k = (c, a, i, j) of the columns: its channel volume and offsets, and the output
+// columns [lo, hi) whose input column falls inside the image.
 struct Tap {
-  int64_t plane_off, h_off, w_off, lo, hi;
+  int64_t volume_off, d_off, h_off, w_off, lo, hi;
 };
 
-// Output positions [p, p + n) of one output row, at offset d within a panel.
+// Output positions [p, p + n) of one output row (od, oh), at offset at within a panel.
 struct Segment {
-  int64_t oh, ow0, ow1, d;
+  int64_t od, oh, ow0, ow1, at;
 };
 
 // Panel of NR output positions starting at p (cols of them real) for the taps of one depth
@@ -120,22 +130,23 @@ void pack_panel(const T* x, const ConvGeom& g, const Tap* taps, int64_t kc, int6
   constexpr int64_t NR = gemm_detail::Tile<T>::NR;
   Segment seg[NR];
   int nseg = 0;
-  for (int64_t d = 0; d < cols;) {
-    const int64_t oh = (p + d) / g.out_w, ow0 = p + d - oh * g.out_w, ow1 = std::min(g.out_w, ow0 + cols - d);
-    seg[nseg++] = {oh, ow0, ow1, d};
-    d += ow1 - ow0;
+  for (int64_t at = 0; at < cols;) {
+    const int64_t r = (p + at) / g.out_w, ow0 = p + at - r * g.out_w, ow1 = std::min(g.out_w, ow0 + cols - at);
+    const int64_t od = r / g.out_h;
+    seg[nseg++] = {od, r - od * g.out_h, ow0, ow1, at};
+    at += ow1 - ow0;
   }
   for (int64_t k = 0; k < kc; ++k, bp += NR) {
     const Tap& t = taps[k];
     for (int sgi = 0; sgi < nseg; ++sgi) {
       const Segment& sg = seg[sgi];
-      T* dst = bp + sg.d - sg.ow0;  // dst[ow] for ow in [ow0, ow1)
-      const int64_t h = sg.oh * g.sh + t.h_off;
-      if (h < 0 || h >= g.height) {
+      T* dst = bp + sg.at - sg.ow0;  // dst[ow] for ow in [ow0, ow1)
+      const int64_t d = sg.od * g.sd + t.d_off, h = sg.oh * g.sh + t.h_off;
+      if (d < 0 || d >= g.depth || h < 0 || h >= g.height) {
         zero_run(dst + sg.ow0, sg.ow1 - sg.ow0);
         continue;
       }
-      const T* src = x + t.plane_off + h * g.width + t.w_off;
+      const T* src = x + t.volume_off + (d * g.height + h) * g.width + t.w_off;
       const int64_t a = std::clamp(t.lo, sg.ow0, sg.ow1), b = std::clamp(t.hi, a, sg.ow1);
       zero_run(dst + sg.ow0, a - sg.ow0);
       if (g.sw == 1) {
@@ -162,7 +173,7 @@ void conv_forward(const char* w_, const char* x_, char* out_, int64_t cout, cons
   const T* w = reinterpret_cast<const T*>(w_);
   const T* x = reinterpret_cast<const T*>(x_);
   T* out = reinterpret_cast<T*>(out_);
-  const int64_t K = g.channels * g.kh * g.kw, np = p1 - p0, ldc = g.out_h * g.out_w;
+  const int64_t K = g.channels * g.kd * g.kh * g.kw, np = p1 - p0, ldc = g.out_d * g.out_h * g.out_w;
   const int64_t blocks = (K + gemm_detail::Blocks<T>::KC - 1) / gemm_detail::Blocks<T>::KC;
   const int64_t kc_step = (K + blocks - 1) / blocks;
   const int64_t slivers = (cout + MR - 1) / MR, mp = slivers * MR, panels = (np + NR - 1) / NR;
@@ -170,9 +181,9 @@ void conv_forward(const char* w_, const char* x_, char* out_, int64_t cout, cons
   T* bp = b_buf.get(static_cast<size_t>(kc_step * NR));
   taps.resize(static_cast<size_t>(K));
   for (int64_t k = 0; k < K; ++k) {
-    const int64_t c = k / (g.kh * g.kw), i = k / g.kw % g.kh, j = k % g.kw;
+    const int64_t c = k / (g.kd * g.kh * g.kw), a = k / (g.kh * g.kw) % g.kd, i = k / g.kw % g.kh, j = k % g.kw;
     Tap& t = taps[static_cast<size_t>(k)];
-    t = {c * g.height * g.width, i * g.dh - g.ph, j * g.dw - g.pw, 0, 0};
+    t = {c * g.depth * g.height * g.width, a * g.dd - g.pd, i * g.dh - g.ph, j * g.dw - g.pw, 0, 0};
     valid_span(t.w_off, g.sw, g.width, g.out_w, t.lo, t.hi);
   }
   for (int64_t pc = 0; pc < K; pc += kc_step) {
