@@ -9,6 +9,7 @@ from pathlib import Path
 FAMILIES = ["bench_matmul.py", "bench_elementwise.py", "bench_overhead.py", "bench_nn.py", "bench_conv.py",
             "bench_norm_loss.py", "bench_optim.py"]
 FAMILIES += ["bench_image.py"]  # ---- image augmentation (cpu/image) ----
+FAMILIES += ["bench_nn_extra.py"]  # ---- nn extras: conv3d, unfold/fold, instance norm, 3-D pooling ----
 
 if __name__ == "__main__":
     here = Path(__file__).resolve().parent

@@ -83,6 +83,18 @@ using Col2imKernel = void (*)(const char* cols, char* x, const ConvGeom& g);
 // packed panels; runs on the calling thread.
 using ConvForwardKernel = void (*)(const char* w, const char* x, char* out, int64_t cout, const ConvGeom& g,
                                    int64_t p0, int64_t p1, bool accumulate);
+// Stride-1 forward of one image (one group) from its zero-padded copy xp [channels][Dp][Hp][Wp]
+// (Dp = depth + 2 pd, Hp = height + 2 ph, Wp = width + 2 pw; 64 elements readable past its end):
+// out[co][r * out_w + ow] (+)= the convolution for output rows r in [r0, r1), out's rows
+// out_d * out_h * out_w apart. Every tap row of the GEMM is then a contiguous run of xp, read in
+// place (no column packing); the padding columns are computed in a scratch tile and dropped.
+using ConvPaddedForwardKernel = void (*)(const char* w, const char* xp, char* out, int64_t cout, const ConvGeom& g,
+                                         int64_t r0, int64_t r1, bool accumulate);
+// Weight gradient of the same stride-1 convolution of one image (one group): dw[co][k] +=
+// sum over the output positions p of rows [r0, r1) of grad[co][p] * (tap k of p, read from xp);
+// grad [cout][out_d * out_h * out_w], dw [cout][channels * kd * kh * kw].
+using ConvPaddedWeightGradKernel = void (*)(const char* xp, const char* grad, char* dw, int64_t cout,
+                                            const ConvGeom& g, int64_t r0, int64_t r1);
 
 // Depthwise convolution (groups == input channels g.channels, `mult` output channels each):
 // x [n, C, H, W], out / grad [n, C * mult, out_h, out_w] (output channel oc reads input channel
@@ -264,6 +276,8 @@ struct KernelTable {
   Im2colKernel im2col[kNumDTypes] = {};
   Col2imKernel col2im[kNumDTypes] = {};
   ConvForwardKernel conv2d_forward[kNumDTypes] = {};
+  ConvPaddedForwardKernel conv_padded_forward[kNumDTypes] = {};
+  ConvPaddedWeightGradKernel conv_padded_weight_grad[kNumDTypes] = {};
   DepthwiseForwardKernel depthwise_forward[kNumDTypes] = {};
   DepthwiseInputGradKernel depthwise_input_grad[kNumDTypes] = {};
   DepthwiseWeightGradKernel depthwise_weight_grad[kNumDTypes] = {};

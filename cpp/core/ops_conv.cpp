@@ -91,6 +91,15 @@ Items split(const Conv& c, int64_t extent, int64_t bytes_per_unit) {
   return {c.groups * blocks, blocks, block, c.n * c.groups * blocks};
 }
 
+// Items of at most max_block rows, enough of them (four a thread) to balance the threads.
+Items split_rows(const Conv& c, int64_t max_block) {
+  const int64_t images = c.n * c.groups, want = 4 * get_num_threads();
+  const int64_t per_image = std::max<int64_t>(1, (want + images - 1) / images);
+  const int64_t block = std::max<int64_t>(1, std::min(max_block, (c.rows() + per_image - 1) / per_image));
+  const int64_t blocks = (c.rows() + block - 1) / block;
+  return {c.groups * blocks, blocks, block, images * blocks};
+}
+
 // Threads pay off from about a million multiply-adds (a fork/join costs microseconds).
 template <typename F>
 void for_items(const Conv& c, const Items& it, const F& fn) {
@@ -117,6 +126,49 @@ void fused_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tens
   });
 }
 
+// Stride-1 convolutions read their tap rows in place from a zero-padded copy of the image when
+// the padding columns computed alongside stay few (at most half the outputs again).
+constexpr int64_t kPaddedSlack = 64;  // elements readable past the padded copy (a GEMM panel)
+
+bool use_padded(const Conv& c, DType dt) {
+  if (!K().conv_padded_forward[static_cast<int>(dt)] || c.is_pointwise()) return false;
+  if (c.stride.d != 1 || c.stride.h != 1 || c.stride.w != 1) return false;
+  const int64_t span = (c.out.h - 1) * (c.in.w + 2 * c.pad.w) + c.out.w;  // per output plane
+  return 2 * span <= 3 * c.out.h * c.out.w;
+}
+
+// [n, image_c, D + 2 pd, H + 2 ph, W + 2 pw] zero-padded copy of img, flat, with slack after it.
+Tensor padded_copy(const Conv& c, const Tensor& img, DType dt) {
+  const Dims p{c.in.d + 2 * c.pad.d, c.in.h + 2 * c.pad.h, c.in.w + 2 * c.pad.w};
+  const int64_t total = c.n * c.image_c * p.volume();
+  Tensor flat = zeros({total + kPaddedSlack}, dt);
+  const Tensor xp = reshape(narrow(flat, 0, 0, total), {c.n, c.image_c, p.d, p.h, p.w});
+  const Tensor inside = narrow(narrow(narrow(xp, 2, c.pad.d, c.in.d), 3, c.pad.h, c.in.h), 4, c.pad.w, c.in.w);
+  copy_(inside, reshape(img, {c.n, c.image_c, c.in.d, c.in.h, c.in.w}));
+  return flat;
+}
+
+void padded_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tensor& out, bool accumulate, DType dt) {
+  auto kernel = K().conv_padded_forward[static_cast<int>(dt)];
+  const int64_t isz = itemsize(dt), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups;
+  const int64_t vol = (c.in.d + 2 * c.pad.d) * (c.in.h + 2 * c.pad.h) * (c.in.w + 2 * c.pad.w);
+  const Tensor xp = padded_copy(c, img, dt);
+  const auto geom = c.geom();
+  // scratch tiles of about 256 KB: cg rows of the span
+  const Items it = split(c, c.rows(), 4 * cg * (c.in.w + 2 * c.pad.w) * isz);
+  const char* x = static_cast<const char*>(xp.data_ptr());
+  const char* wp = static_cast<const char*>(w.data_ptr());
+  char* o = static_cast<char*>(out.data_ptr());
+  for_items(c, it, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / it.per_image, g = i % it.per_image / it.blocks, blk = i % it.blocks;
+      const int64_t r0 = blk * it.block, r1 = std::min(c.rows(), r0 + it.block);
+      kernel(wp + g * cg * c.k() * isz, x + (n * c.image_c + g * ig) * vol * isz, o + (n * c.col_c + g * cg) * P * isz,
+             cg, geom, r0, r1, accumulate);
+    }
+  });
+}
+
 // out[n] (col_c x P) = W (col_c x K) . im2col(img[n]) (+ out[n] when accumulate), in blocks
 // of output rows.
 void lower_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tensor& out, bool accumulate, DType dt) {
@@ -124,6 +176,10 @@ void lower_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tens
     K().depthwise_forward[static_cast<int>(dt)](static_cast<const char*>(img.data_ptr()),
                                                 static_cast<const char*>(w.data_ptr()),
                                                 static_cast<char*>(out.data_ptr()), c.n, c.mult(), c.depthwise_geom(), accumulate);
+    return;
+  }
+  if (use_padded(c, dt)) {
+    padded_forward(c, img, w, out, accumulate, dt);
     return;
   }
   if (!c.is_pointwise() && K().conv2d_forward[static_cast<int>(dt)]) {
@@ -158,6 +214,20 @@ void lower_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tens
   });
 }
 
+// With stride 1 the input gradient is itself a convolution: of src, padded by dil * (k - 1) -
+// pad, with the weight's taps reversed and its channel axes swapped (per group).
+bool grad_is_convolution(const Conv& c) {
+  const auto fits = [](int64_t k, int64_t p, int64_t d) { return d * (k - 1) >= p; };
+  return !c.is_pointwise() && c.stride.d == 1 && c.stride.h == 1 && c.stride.w == 1 &&
+         fits(c.kernel.d, c.pad.d, c.dil.d) && fits(c.kernel.h, c.pad.h, c.dil.h) && fits(c.kernel.w, c.pad.w, c.dil.w);
+}
+
+Tensor flipped_weight(const Conv& c, const Tensor& w) {
+  const int64_t g = c.groups, cg = c.col_c / g, ig = c.image_c / g, taps = c.taps();
+  const Tensor swapped = permute(reshape(w, {g, cg, ig, taps}), {0, 2, 1, 3});
+  return contiguous(index_select(swapped, 3, arange(static_cast<double>(taps - 1), -1.0, -1.0, DType::Int64)));
+}
+
 // img[n] = col2im(W^T (K x col_c) . src[n] (col_c x P)), in blocks of image channels (their
 // columns never overlap in the image, so the blocks run in parallel).
 void lower_input_grad(const Conv& c, const Tensor& src, const Tensor& w, const Tensor& img, DType dt) {
@@ -165,6 +235,14 @@ void lower_input_grad(const Conv& c, const Tensor& src, const Tensor& w, const T
     K().depthwise_input_grad[static_cast<int>(dt)](static_cast<const char*>(src.data_ptr()),
                                                    static_cast<const char*>(w.data_ptr()),
                                                    static_cast<char*>(img.data_ptr()), c.n, c.mult(), c.depthwise_geom());
+    return;
+  }
+  if (grad_is_convolution(c)) {
+    const auto back = [](int64_t k, int64_t p, int64_t d) { return d * (k - 1) - p; };
+    const Dims pad{back(c.kernel.d, c.pad.d, c.dil.d), back(c.kernel.h, c.pad.h, c.dil.h),
+                   back(c.kernel.w, c.pad.w, c.dil.w)};
+    const Conv t{c.n, c.col_c, c.out, c.image_c, c.in, c.groups, c.kernel, c.stride, pad, c.dil};
+    lower_forward(t, src, flipped_weight(c, w), img, false, dt);
     return;
   }
   auto gemm = need(K().gemm[static_cast<int>(dt)], "conv2d_backward", dt);
@@ -199,11 +277,43 @@ void lower_input_grad(const Conv& c, const Tensor& src, const Tensor& w, const T
 
 // dw (col_c x K) = sum over images and row blocks of src[n] (col_c x Pb) . im2col(img[n])^T.
 // Each thread accumulates its share into a private dw (beta = 1); the shares are added last.
+void padded_weight_grad(const Conv& c, const Tensor& img, const Tensor& src, const Tensor& dw, DType dt) {
+  auto kernel = K().conv_padded_weight_grad[static_cast<int>(dt)];
+  const int64_t isz = itemsize(dt), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups, K_ = c.k();
+  const int64_t vol = (c.in.d + 2 * c.pad.d) * (c.in.h + 2 * c.pad.h) * (c.in.w + 2 * c.pad.w);
+  const Tensor xp = padded_copy(c, img, dt);
+  const auto geom = c.geom();
+  const Items it = split_rows(c, 128);  // long items: the kernel's set-up (a dw^T scratch) amortised
+  const char* x = static_cast<const char*>(xp.data_ptr());
+  const char* s = static_cast<const char*>(src.data_ptr());
+  fill_(dw, 0.0);
+  std::mutex mutex;
+  for_items(c, it, [&](int64_t i0, int64_t i1) {
+    const bool alone = i0 == 0 && i1 == it.total;  // one share: accumulate straight into dw
+    Tensor local = alone ? dw : zeros(dw.shape(), dt);
+    char* lw = static_cast<char*>(local.data_ptr());
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / it.per_image, g = i % it.per_image / it.blocks, blk = i % it.blocks;
+      const int64_t r0 = blk * it.block, r1 = std::min(c.rows(), r0 + it.block);
+      kernel(x + (n * c.image_c + g * ig) * vol * isz, s + (n * c.col_c + g * cg) * P * isz, lw + g * cg * K_ * isz, cg,
+             geom, r0, r1);
+    }
+    if (!alone) {
+      std::lock_guard<std::mutex> lock(mutex);
+      binary_(BinaryOp::Add, dw, local);
+    }
+  });
+}
+
 void lower_weight_grad(const Conv& c, const Tensor& img, const Tensor& src, const Tensor& dw, DType dt) {
   if (c.is_depthwise(dt)) {
     K().depthwise_weight_grad[static_cast<int>(dt)](static_cast<const char*>(img.data_ptr()),
                                                     static_cast<const char*>(src.data_ptr()),
                                                     static_cast<char*>(dw.data_ptr()), c.n, c.mult(), c.depthwise_geom());
+    return;
+  }
+  if (use_padded(c, dt) && K().conv_padded_weight_grad[static_cast<int>(dt)]) {
+    padded_weight_grad(c, img, src, dw, dt);
     return;
   }
   auto gemm = need(K().gemm[static_cast<int>(dt)], "conv2d_backward", dt);

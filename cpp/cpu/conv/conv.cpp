@@ -205,6 +205,259 @@ void conv_forward(const char* w_, const char* x_, char* out_, int64_t cout, cons
   }
 }
 
+// acc(MR x NR) = A(MR x kc) * B(kc x NR) as the GEMM micro-kernel computes it, with B row k read
+// in place at b + offsets[k]; then C[:rows, :cols] = acc (+ C when accumulate).
+template <typename T>
+inline void indirect_kernel(int64_t kc, const T* a, const int64_t* offsets, const T* b, T* c, int64_t ldc, int rows,
+                            int cols, bool accumulate) {
+  using gemm_detail::Tile;
+  constexpr int MR = Tile<T>::MR, NV = Tile<T>::NV, W = Tile<T>::W;
+  using V = Vec<T>;
+  V acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[r][v] = V(T(0));
+  auto step = [&](const T* ak, const T* bk) {
+    V bv[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bv[v] = V::load(bk + v * W);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const V av(ak[r]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(av, bv[v], acc[r][v]);
+    }
+  };
+  int64_t k = 0;
+  for (; k + 2 <= kc; k += 2, a += 2 * MR) {
+    step(a, b + offsets[k]);
+    step(a + MR, b + offsets[k + 1]);
+  }
+  if (k < kc) step(a, b + offsets[k]);
+  for (int r = 0; r < rows; ++r) {
+    T* row = c + r * ldc;
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) {
+      const int left = cols - v * W;
+      if (left >= W) {
+        if (accumulate) (acc[r][v] + V::load(row + v * W)).store(row + v * W);
+        else acc[r][v].store(row + v * W);
+      } else if (left > 0) {
+        if (accumulate) (acc[r][v] + V::load_partial(row + v * W, left)).store_partial(row + v * W, left);
+        else acc[r][v].store_partial(row + v * W, left);
+      }
+    }
+  }
+}
+
+// Output position (od, oh, ow) sits at q = (od * Hp + oh) * Wp + ow of the padded image, and tap
+// (c, a, i, j) reads xp[q + c * Dp*Hp*Wp + (a*dd * Hp + i*dh) * Wp + j*dw]. The GEMM runs, plane by
+// plane, over the span of q that the rows cover, into a scratch tile whose padding columns are
+// dropped when the rows are copied out.
+template <typename T>
+void conv_padded_forward(const char* w_, const char* xp_, char* out_, int64_t cout, const ConvGeom& g, int64_t r0,
+                         int64_t r1, bool accumulate) {
+  using gemm_detail::Tile;
+  using V = Vec<T>;
+  constexpr int64_t MR = Tile<T>::MR, NR = Tile<T>::NR;
+  static thread_local gemm_detail::AlignedBuffer<T> a_buf, c_buf;
+  static thread_local std::vector<int64_t> offsets;
+  const T* w = reinterpret_cast<const T*>(w_);
+  const T* xp = reinterpret_cast<const T*>(xp_);
+  T* out = reinterpret_cast<T*>(out_);
+  const int64_t hp = g.height + 2 * g.ph, wp = g.width + 2 * g.pw, vol = (g.depth + 2 * g.pd) * hp * wp;
+  const int64_t taps = g.kd * g.kh * g.kw, K = g.channels * taps, ldc = g.out_d * g.out_h * g.out_w;
+  auto q_of = [&](int64_t r) { return (r / g.out_h * hp + r % g.out_h) * wp; };
+  const int64_t blocks = (K + gemm_detail::Blocks<T>::KC_WIDE - 1) / gemm_detail::Blocks<T>::KC_WIDE;
+  const int64_t kc_step = (K + blocks - 1) / blocks;
+  const int64_t slivers = (cout + MR - 1) / MR, mp = slivers * MR;
+  offsets.resize(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k) {
+    const int64_t c = k / taps, a = k / (g.kh * g.kw) % g.kd, i = k / g.kw % g.kh, j = k % g.kw;
+    offsets[static_cast<size_t>(k)] = c * vol + (a * g.dd * hp + i * g.dh) * wp + j * g.dw;
+  }
+  T* ap = a_buf.get(static_cast<size_t>(mp * K));
+  for (int64_t pc = 0; pc < K; pc += kc_step)
+    gemm_detail::pack_a(w, K, false, 0, cout, pc, std::min(kc_step, K - pc), ap + pc * mp);
+  for (int64_t ra = r0; ra < r1;) {
+    const int64_t rb = std::min(r1, (ra / g.out_h + 1) * g.out_h);  // rows of one output plane
+    const int64_t qa = q_of(ra), span = q_of(rb - 1) + g.out_w - qa;
+    T* tile = c_buf.get(static_cast<size_t>(cout * span));
+    for (int64_t pc = 0; pc < K; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, K - pc);
+      for (int64_t q = 0; q < span; q += NR) {
+        const int cols = static_cast<int>(std::min(NR, span - q));
+        for (int64_t s = 0; s < slivers; ++s)
+          indirect_kernel<T>(kc, ap + pc * mp + s * MR * kc, offsets.data() + pc, xp + qa + q, tile + s * MR * span + q,
+                             span, static_cast<int>(std::min(MR, cout - s * MR)), cols, pc > 0);
+      }
+    }
+    for (int64_t co = 0; co < cout; ++co)
+      for (int64_t r = ra; r < rb; ++r) {
+        const T* src = tile + co * span + q_of(r) - qa;
+        T* dst = out + co * ldc + r * g.out_w;
+        int64_t o = 0;
+        for (; o + V::size <= g.out_w; o += V::size)
+          (accumulate ? V::load(src + o) + V::load(dst + o) : V::load(src + o)).store(dst + o);
+        for (; o < g.out_w; ++o) dst[o] = accumulate ? dst[o] + src[o] : src[o];
+      }
+    ra = rb;
+  }
+}
+
+// out[t * ld + r] = rows[r][t] for r < n, t < len: tap rows gathered into a depth-major panel,
+// 8 x 8 (float) or 4 x 4 (double) blocks transposed in registers where AVX2 is there.
+#if defined(__AVX2__)
+inline void transpose_rows(const float* const* rows, int64_t t, float* out, int64_t ld) {
+  __m256 r[8], u[8], s[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(rows[i] + t);
+  for (int i = 0; i < 8; i += 2) {
+    u[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    u[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    s[i] = _mm256_shuffle_ps(u[i], u[i + 2], 0x44);
+    s[i + 1] = _mm256_shuffle_ps(u[i], u[i + 2], 0xEE);
+    s[i + 2] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0x44);
+    s[i + 3] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(out + i * ld, _mm256_permute2f128_ps(s[i], s[i + 4], 0x20));
+    _mm256_storeu_ps(out + (i + 4) * ld, _mm256_permute2f128_ps(s[i], s[i + 4], 0x31));
+  }
+}
+inline void transpose_rows(const double* const* rows, int64_t t, double* out, int64_t ld) {
+  __m256d r[4];
+  for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(rows[i] + t);
+  const __m256d u0 = _mm256_unpacklo_pd(r[0], r[1]), u1 = _mm256_unpackhi_pd(r[0], r[1]);
+  const __m256d u2 = _mm256_unpacklo_pd(r[2], r[3]), u3 = _mm256_unpackhi_pd(r[2], r[3]);
+  _mm256_storeu_pd(out, _mm256_permute2f128_pd(u0, u2, 0x20));
+  _mm256_storeu_pd(out + ld, _mm256_permute2f128_pd(u1, u3, 0x20));
+  _mm256_storeu_pd(out + 2 * ld, _mm256_permute2f128_pd(u0, u2, 0x31));
+  _mm256_storeu_pd(out + 3 * ld, _mm256_permute2f128_pd(u1, u3, 0x31));
+}
+template <typename T>
+inline constexpr int kRowBlock = 32 / sizeof(T);
+#else
+template <typename T>
+inline constexpr int kRowBlock = 0;
+#endif
+
+template <typename T>
+void gather_rows(const T* const* rows, int n, int64_t len, T* out, int64_t ld) {
+  int r0 = 0;
+  if constexpr (kRowBlock<T> > 0) {
+    constexpr int B = kRowBlock<T>;
+    for (; r0 + B <= n; r0 += B) {
+      int64_t t = 0;
+      for (; t + B <= len; t += B) transpose_rows(rows + r0, t, out + t * ld + r0, ld);
+      for (; t < len; ++t)
+        for (int r = r0; r < r0 + B; ++r) out[t * ld + r] = rows[r][t];
+    }
+  }
+  for (int64_t t = 0; t < len; ++t)
+    for (int r = r0; r < n; ++r) out[t * ld + r] = rows[r][t];
+}
+
+// acc (MR taps x NV vectors of output channels) += taps (MR x positions) . gt (positions x NV
+// vectors, ldg apart) over `nrows` output rows of n positions: row rr's tap values are broadcast
+// from the padded image at bases[rr] + offsets[r]. acc lives in dwt (rows ldd apart) between calls.
+template <typename T, int MR, int NV>
+void weight_tile(const T* const* bases, int nrows, const int64_t* offsets, int rows, const T* gt, int64_t ldg,
+                 int64_t n, T* dwt, int64_t ldd) {
+  constexpr int W = Vec<T>::size;
+  using V = Vec<T>;
+  V acc[MR][NV];
+  int64_t off[MR];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    off[r] = offsets[r < rows ? r : 0];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = V::load(dwt + (r < rows ? r : 0) * ldd + v * W);
+  }
+  for (int rr = 0; rr < nrows; ++rr) {
+    const T* tap[MR];
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) tap[r] = bases[rr] + off[r];
+    for (int64_t t = 0; t < n; ++t, gt += ldg) {
+      V bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) bv[v] = V::load(gt + v * W);
+#pragma GCC unroll 8
+      for (int r = 0; r < MR; ++r) {
+        const V av(tap[r][t]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(av, bv[v], acc[r][v]);
+      }
+    }
+  }
+  for (int r = 0; r < rows; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v].store(dwt + r * ldd + v * W);
+}
+
+// The weight gradient as dw^T (K x cout) += taps^T . grad^T over blocks of output rows: the
+// gradient of a block is transposed once (positions x channels); every tap value is broadcast
+// straight from the padded image, so the big operand is never packed. dw^T is accumulated in a
+// scratch and added to dw at the end.
+template <typename T>
+void conv_padded_weight_grad(const char* xp_, const char* grad_, char* dw_, int64_t cout, const ConvGeom& g,
+                             int64_t r0, int64_t r1) {
+  constexpr int64_t W = Vec<T>::size, kRows = 4;
+  constexpr bool kWide = gemm_detail::Tile<T>::kZmm;
+  static thread_local gemm_detail::AlignedBuffer<T> g_buf, d_buf;
+  static thread_local std::vector<int64_t> offsets;
+  const T* xp = reinterpret_cast<const T*>(xp_);
+  const T* grad = reinterpret_cast<const T*>(grad_);
+  T* dw = reinterpret_cast<T*>(dw_);
+  const int64_t hp = g.height + 2 * g.ph, wp = g.width + 2 * g.pw, vol = (g.depth + 2 * g.pd) * hp * wp;
+  const int64_t taps = g.kd * g.kh * g.kw, K = g.channels * taps, P = g.out_d * g.out_h * g.out_w;
+  const int64_t ld = (cout + W - 1) / W * W;  // channels, padded to whole vectors
+  offsets.resize(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k) {
+    const int64_t c = k / taps, a = k / (g.kh * g.kw) % g.kd, i = k / g.kw % g.kh, j = k % g.kw;
+    offsets[static_cast<size_t>(k)] = c * vol + (a * g.dd * hp + i * g.dh) * wp + j * g.dw;
+  }
+  T* dwt = d_buf.get(static_cast<size_t>(K * ld));
+  std::fill(dwt, dwt + K * ld, T(0));
+  T* gt = g_buf.get(static_cast<size_t>(kRows * g.out_w * ld));
+  const T* rows[64];
+  for (int64_t ra = r0; ra < r1; ra += kRows) {
+    const int64_t rb = std::min(r1, ra + kRows), n = (rb - ra) * g.out_w;
+    for (int64_t c0 = 0; c0 < cout; c0 += 64) {  // grad^T of the block, 64 channels at a time
+      const int cc = static_cast<int>(std::min<int64_t>(64, cout - c0));
+      for (int c = 0; c < cc; ++c) rows[c] = grad + (c0 + c) * P + ra * g.out_w;
+      gather_rows(rows, cc, n, gt + c0, ld);
+    }
+    if (ld > cout)
+      for (int64_t t = 0; t < n; ++t) std::fill(gt + t * ld + cout, gt + (t + 1) * ld, T(0));
+    const T* bases[kRows];
+    for (int64_t r = ra; r < rb; ++r) bases[r - ra] = xp + (r / g.out_h * hp + r % g.out_h) * wp;
+    const int nrows = static_cast<int>(rb - ra);
+    // Channels in chunks of up to 4 (AVX-512) or 2 vectors, each against tiles of 6 or 8 taps
+    // (accumulators + one row of gradient vectors + a broadcast fill the register file).
+    for (int64_t v0 = 0, nvec = ld / W; v0 < nvec;) {
+      const int64_t rem = nvec - v0, nv = kWide ? (rem == 5 ? 3 : std::min<int64_t>(4, rem)) : std::min<int64_t>(2, rem);
+      const int64_t mr = nv == 4 || (!kWide && nv == 2) ? 6 : 8;
+      for (int64_t m0 = 0; m0 < K; m0 += mr) {
+        const int rows_here = static_cast<int>(std::min(mr, K - m0));
+        const int64_t* off = offsets.data() + m0;
+        T* tile = dwt + m0 * ld + v0 * W;
+        const T* gv = gt + v0 * W;
+        if (nv == 4) weight_tile<T, 6, 4>(bases, nrows, off, rows_here, gv, ld, g.out_w, tile, ld);
+        else if (nv == 3) weight_tile<T, 8, 3>(bases, nrows, off, rows_here, gv, ld, g.out_w, tile, ld);
+        else if (nv == 2 && kWide) weight_tile<T, 8, 2>(bases, nrows, off, rows_here, gv, ld, g.out_w, tile, ld);
+        else if (nv == 2) weight_tile<T, 6, 2>(bases, nrows, off, rows_here, gv, ld, g.out_w, tile, ld);
+        else weight_tile<T, 8, 1>(bases, nrows, off, rows_here, gv, ld, g.out_w, tile, ld);
+      }
+      v0 += nv;
+    }
+  }
+  for (int64_t co = 0; co < cout; ++co)
+    for (int64_t k = 0; k < K; ++k) dw[co * K + k] += dwt[k * ld + co];
+}
+
 }  // namespace
 
 void register_conv(KernelTable& t) {
@@ -213,6 +466,8 @@ void register_conv(KernelTable& t) {
     t.im2col[dtype_index<T>] = im2col<T>;
     t.col2im[dtype_index<T>] = col2im<T>;
     t.conv2d_forward[dtype_index<T>] = conv_forward<T>;
+    t.conv_padded_forward[dtype_index<T>] = conv_padded_forward<T>;
+    t.conv_padded_weight_grad[dtype_index<T>] = conv_padded_weight_grad<T>;
   });
   register_conv_depthwise(t);
 }
