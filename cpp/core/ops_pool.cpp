@@ -590,9 +590,10 @@ enum class Resize { Nearest, NearestExact, Linear };
 
 struct Resampled {
   Resize mode;
-  int64_t spatial;  // 1 (N, C, L) or 2 (N, C, H, W)
-  kernels::ResizeGeom g;
-  std::vector<int64_t> rows, cols;  // nearest modes: source maps
+  int64_t spatial;  // 1 (N, C, L), 2 (N, C, H, W) or 3 (N, C, D, H, W)
+  kernels::ResizeGeom g;      // the (H, W) planes (every depth slice for volumes)
+  kernels::ResizeGeom along;  // trilinear: the depth pass over [planes, D, out_h * out_w]
+  std::vector<int64_t> rows, cols, depths;  // nearest modes: source maps
   Shape out_shape;
 };
 
@@ -611,78 +612,113 @@ std::vector<int64_t> nearest_map(int64_t in, int64_t out, double user_scale, boo
   return map;
 }
 
+// Trilinear is separable: bilinear over each depth slice, then linear along depth (a bilinear
+// pass whose width is left as it is).
 Resampled plan_resize(const Shape& shape, DType dt, const std::vector<int64_t>& size, const std::vector<double>& scales,
                       const std::string& mode, bool align_corners, const char* op) {
   const int64_t ndim = static_cast<int64_t>(shape.size());
-  if (ndim != 3 && ndim != 4)
-    fail<ShapeError>(op, "expected 3-D (N, C, L) or 4-D (N, C, H, W) input, got ", shape_str(shape));
+  if (ndim < 3 || ndim > 5)
+    fail<ShapeError>(op, "expected 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, got ",
+                     shape_str(shape));
   if (!is_floating(dt)) fail<DTypeError>(op, "expected a floating input, got ", dtype_name(dt));
   Resampled r;
   r.spatial = ndim - 2;
+  static const char* const kLinear[] = {"", "linear", "bilinear", "trilinear"};
   if (mode == "nearest") r.mode = Resize::Nearest;
   else if (mode == "nearest-exact") r.mode = Resize::NearestExact;
-  else if ((mode == "linear" && r.spatial == 1) || (mode == "bilinear" && r.spatial == 2)) r.mode = Resize::Linear;
+  else if (mode == kLinear[r.spatial]) r.mode = Resize::Linear;
   else
     fail<ValueError>(op, "mode '", mode, "' is not supported for ", ndim, "-D input (nearest, nearest-exact, ",
-                     r.spatial == 1 ? "linear" : "bilinear", ")");
+                     kLinear[r.spatial], ")");
   if (static_cast<int64_t>(size.size()) != r.spatial || (!scales.empty() && static_cast<int64_t>(scales.size()) != r.spatial))
     fail<ValueError>(op, "expected ", r.spatial, " output sizes (and scales), got size ", shape_str(size), " for input ",
                      shape_str(shape));
   for (int64_t i = 0; i < r.spatial; ++i)
     if (size[i] <= 0 || shape[2 + i] <= 0)
       fail<ValueError>(op, "input ", shape_str(shape), " and output size ", shape_str(size), " must be positive");
-  const int64_t h = r.spatial == 2 ? shape[2] : 1, w = shape[ndim - 1];
-  const int64_t oh = r.spatial == 2 ? size[0] : 1, ow = size[r.spatial - 1];
-  const double sh = r.spatial == 2 && !scales.empty() ? scales[0] : 0.0;
-  const double sw = scales.empty() ? 0.0 : scales[r.spatial - 1];
-  r.g = {shape[0] * shape[1], h, w, oh, ow, sh, sw, align_corners};
+  auto scale = [&](int64_t i) { return scales.empty() ? 0.0 : scales[i]; };
+  const int64_t d = r.spatial == 3 ? shape[2] : 1, od = r.spatial == 3 ? size[0] : 1;
+  const int64_t h = r.spatial >= 2 ? shape[ndim - 2] : 1, w = shape[ndim - 1];
+  const int64_t oh = r.spatial >= 2 ? size[r.spatial - 2] : 1, ow = size[r.spatial - 1];
+  const double sd = r.spatial == 3 ? scale(0) : 0.0, sh = r.spatial >= 2 ? scale(r.spatial - 2) : 0.0;
+  const double sw = scale(r.spatial - 1);
+  const int64_t planes = shape[0] * shape[1];
+  r.g = {planes * (r.mode == Resize::Linear ? d : 1), h, w, oh, ow, sh, sw, align_corners};
+  r.along = {planes, d, oh * ow, od, oh * ow, sd, 0.0, align_corners};
   if (r.mode != Resize::Linear) {
     r.rows = nearest_map(h, oh, sh, r.mode == Resize::NearestExact);
     r.cols = nearest_map(w, ow, sw, r.mode == Resize::NearestExact);
+    if (r.spatial == 3) r.depths = nearest_map(d, od, sd, r.mode == Resize::NearestExact);
   }
   r.out_shape = {shape[0], shape[1]};
-  for (int64_t s : size) r.out_shape.push_back(s);
+  for (int64_t v : size) r.out_shape.push_back(v);
   return r;
 }
 
 kernels::RemapGeom remap_geom(const Resampled& r) {
-  return {r.g.planes, r.g.height, r.g.width, r.g.out_h, r.g.out_w, r.rows.data(), r.cols.data()};
+  kernels::RemapGeom g{r.g.planes, r.g.height, r.g.width, r.g.out_h, r.g.out_w, r.rows.data(), r.cols.data()};
+  if (!r.depths.empty()) {
+    g.depth = r.along.height;
+    g.out_d = r.along.out_h;
+    g.depths = r.depths.data();
+  }
+  return g;
 }
 
 }  // namespace
 
 Tensor interpolate(const Tensor& input, std::vector<int64_t> size, std::vector<double> scales, const std::string& mode,
                    bool align_corners) {
-  check_defined(input, "interpolate");
-  const Resampled r = plan_resize(input.shape(), input.dtype(), size, scales, mode, align_corners, "interpolate");
+  const char* op = "interpolate";
+  check_defined(input, op);
+  const Resampled r = plan_resize(input.shape(), input.dtype(), size, scales, mode, align_corners, op);
   const Tensor x = contiguous(input);
   Tensor out = Tensor::empty(r.out_shape, input.dtype());
   if (out.numel() == 0) return out;
   const char* src = static_cast<const char*>(x.data_ptr());
   char* dst = static_cast<char*>(out.data_ptr());
   const DType dt = input.dtype();
-  if (r.mode == Resize::Linear) need(K().upsample_bilinear2d[static_cast<int>(dt)], "interpolate", dt)(src, dst, r.g);
-  else need(K().remap2d[static_cast<int>(dt)], "interpolate", dt)(src, dst, remap_geom(r), 0.0);
+  if (r.mode != Resize::Linear) {
+    need(K().remap2d[static_cast<int>(dt)], op, dt)(src, dst, remap_geom(r), 0.0);
+    return out;
+  }
+  auto bilinear = need(K().upsample_bilinear2d[static_cast<int>(dt)], op, dt);
+  if (r.spatial < 3) {
+    bilinear(src, dst, r.g);
+    return out;
+  }
+  const Tensor slices = Tensor::empty({r.g.planes, r.g.out_h, r.g.out_w}, dt);
+  bilinear(src, static_cast<char*>(slices.data_ptr()), r.g);
+  bilinear(static_cast<const char*>(slices.data_ptr()), dst, r.along);
   return out;
 }
 
 Tensor interpolate_backward(const Tensor& grad, const Shape& input_shape, std::vector<double> scales,
                             const std::string& mode, bool align_corners) {
-  check_defined(grad, "interpolate_backward");
+  const char* op = "interpolate_backward";
+  check_defined(grad, op);
   const std::vector<int64_t> size(grad.shape().begin() + std::min<int64_t>(2, grad.ndim()), grad.shape().end());
-  const Resampled r = plan_resize(input_shape, grad.dtype(), size, scales, mode, align_corners, "interpolate_backward");
+  const Resampled r = plan_resize(input_shape, grad.dtype(), size, scales, mode, align_corners, op);
   if (grad.shape() != r.out_shape)
-    fail<ShapeError>("interpolate_backward", "grad ", shape_str(grad.shape()), " does not match the output ",
-                     shape_str(r.out_shape));
+    fail<ShapeError>(op, "grad ", shape_str(grad.shape()), " does not match the output ", shape_str(r.out_shape));
   const Tensor g = contiguous(grad);
   Tensor gin = Tensor::empty(input_shape, grad.dtype());
   if (gin.numel() == 0) return gin;
   const char* src = static_cast<const char*>(g.data_ptr());
   char* dst = static_cast<char*>(gin.data_ptr());
   const DType dt = grad.dtype();
-  if (r.mode == Resize::Linear)
-    need(K().upsample_bilinear2d_backward[static_cast<int>(dt)], "interpolate_backward", dt)(src, dst, r.g);
-  else need(K().remap2d_backward[static_cast<int>(dt)], "interpolate_backward", dt)(src, dst, remap_geom(r));
+  if (r.mode != Resize::Linear) {
+    need(K().remap2d_backward[static_cast<int>(dt)], op, dt)(src, dst, remap_geom(r));
+    return gin;
+  }
+  auto bilinear = need(K().upsample_bilinear2d_backward[static_cast<int>(dt)], op, dt);
+  if (r.spatial < 3) {
+    bilinear(src, dst, r.g);
+    return gin;
+  }
+  const Tensor slices = Tensor::empty({r.g.planes, r.g.out_h, r.g.out_w}, dt);
+  bilinear(src, static_cast<char*>(slices.data_ptr()), r.along);
+  bilinear(static_cast<const char*>(slices.data_ptr()), dst, r.g);
   return gin;
 }
 

@@ -38,14 +38,36 @@ def test_conv3d_special_shapes():
              fd=False)
     check_op(lambda m, x, w: m.nn.functional.conv3d(x, w, padding="same"), [rand(1, 2, 4, 5, 6), rand(3, 2, 2, 3, 4)],
              fd=False, torch_fn=lambda m, x, w: m.nn.functional.conv3d(m.nn.functional.pad(x, (1, 2, 1, 1, 0, 1)), w))
-    check_op(lambda m, x, w: m.nn.functional.conv3d(x, w, stride=2, padding=1),  # float64 vs finite differences
-             [rand(1, 2, 3, 4, 3, dtype=np.float64), rand(2, 2, 2, 3, 2, dtype=np.float64)])
+    for stride in (2, 1):  # float64 vs finite differences (stride 1: the padded-image kernels)
+        check_op(lambda m, x, w: m.nn.functional.conv3d(x, w, stride=stride, padding=1),
+                 [rand(1, 2, 3, 4, 3, dtype=np.float64), rand(2, 2, 2, 3, 2, dtype=np.float64)])
 
 
 def test_conv3d_large_blocks(isa):
     # enough output rows for several row blocks and a threaded weight gradient
     check_op(lambda m, x, w, b: m.nn.functional.conv3d(x, w, b, padding=1), [rand(2, 8, 6, 20, 24), rand(8, 8, 3, 3, 3),
                                                                           rand(8)], fd=False, atol=1e-4, rtol=1e-3)
+
+
+PADDED = [  # stride-1 shapes on the padded-image kernels: channel counts off the vector width and
+    # over 64, taps off the tile height, dilation, groups, padding beyond dil * (k - 1)
+    ((2, 5, 7, 9), (80, 5, 3, 3), dict(padding=1)),
+    ((1, 70, 6, 5), (20, 70, 2, 3), dict(padding=(1, 0))),
+    ((2, 4, 9, 8), (6, 2, 3, 3), dict(padding=2, dilation=2, groups=2)),
+    ((2, 3, 6, 7), (5, 3, 3, 3), dict(padding=3)),
+    ((1, 3, 4, 5, 6), (17, 3, 3, 3, 3), dict(padding=1)),
+    ((2, 6, 3, 4, 5), (4, 3, 2, 3, 1), dict(padding=(1, 1, 0), groups=2)),
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", PADDED, ids=[str(c[1]) for c in PADDED])
+def test_stride1_padded_kernels(xs, ws, kw, isa):
+    conv = "conv3d" if len(xs) == 5 else "conv2d"
+    check_op(lambda m, x, w, b: getattr(m.nn.functional, conv)(x, w, b, **kw), [rand(*xs), rand(*ws), rand(ws[0])],
+             fd=False, atol=1e-4)
+    f64 = dict(dtype=np.float64)
+    check_op(lambda m, x, w: getattr(m.nn.functional, conv)(x, w, **kw), [rand(*xs, **f64), rand(*ws, **f64)],
+             fd=False)
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2), dict(stride=2, padding=1, output_padding=1), dict(groups=2),
@@ -297,3 +319,25 @@ def test_pad_3d_crop_and_errors():
         F.pad(tf.randn(4, 5, 6), (1, 1, 1, 1, 1, 1), mode="reflect")
     with pytest.raises(ValueError, match=r"\[pad\] padding \(4, 0\) should be smaller than the input size 4"):
         F.pad(tf.randn(1, 1, 4, 5, 6), (0, 0, 0, 0, 4, 0), mode="reflect")
+
+
+# ---- volumes through interpolate / Upsample ----------------------------------------------------
+INTERP3D = [dict(scale_factor=2, mode="nearest"), dict(size=(3, 5, 7), mode="nearest"),
+            dict(size=(5, 7, 3), mode="nearest-exact"), dict(scale_factor=2, mode="trilinear"),
+            dict(size=(3, 7, 5), mode="trilinear", align_corners=True),
+            dict(scale_factor=(1.5, 2, 0.5), mode="trilinear"), dict(size=(2, 3, 2), mode="area")]
+
+
+@pytest.mark.parametrize("kw", INTERP3D, ids=str)
+def test_interpolate_3d(kw):
+    check_op(lambda m, x: m.nn.functional.interpolate(x, **kw), [rand(2, 3, 4, 5, 6)], fd=False)
+
+
+def test_interpolate_3d_finite_differences_and_upsample():
+    check_op(lambda m, x: m.nn.functional.interpolate(x, scale_factor=2, mode="trilinear"),
+             [rand(1, 1, 2, 2, 3, dtype=np.float64)])
+    if torch is not None:
+        check_module(lambda m: m.nn.Upsample(scale_factor=2, mode="trilinear", align_corners=False),
+                     [rand(1, 2, 3, 4, 3)])
+    with pytest.raises(ValueError, match=r"\[interpolate\] mode 'bilinear' is not supported for 5-D input"):
+        F.interpolate(tf.randn(1, 1, 2, 2, 2), scale_factor=2, mode="bilinear")

@@ -449,3 +449,56 @@ def test_dropout3d():
     assert repr(nn.Dropout3d(0.2)) == "Dropout3d(p=0.2, inplace=False)"
     with pytest.raises(ValueError, match=r"\[dropout3d\] expected 4-D"):
         F.dropout3d(tf.ones(2, 3), 0.5)
+
+
+# ---- weight and spectral normalisation ----------------------------------------------------------
+@needs_torch
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # PyTorch points at its parametrizations module
+@pytest.mark.parametrize("make,dim,shape", [(lambda m: m.nn.Linear(4, 3), 0, (5, 4)),
+                                            (lambda m: m.nn.Linear(4, 3), None, (5, 4)),
+                                            (lambda m: m.nn.Conv2d(2, 3, 3), 1, (2, 2, 5, 5))], ids=range(3))
+def test_weight_norm(make, dim, shape):
+    ours, theirs = check_module(lambda m: m.nn.utils.weight_norm(make(m), dim=dim), [rand(*shape)], check_repr=False)
+    nn.utils.remove_weight_norm(ours)
+    torch.nn.utils.remove_weight_norm(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="weight_norm of 'weight' not found"):
+        nn.utils.remove_weight_norm(ours)
+
+
+@needs_torch
+@pytest.mark.parametrize("make,shape", [(lambda m: m.nn.Linear(6, 4), (5, 6)),
+                                        (lambda m: m.nn.Conv2d(2, 3, 3), (2, 2, 5, 5)),
+                                        (lambda m: m.nn.ConvTranspose2d(3, 2, 3), (2, 3, 4, 4))], ids=range(3))
+def test_spectral_norm(make, shape):
+    theirs = torch.nn.utils.spectral_norm(make(torch), n_power_iterations=2)
+    ours = nn.utils.spectral_norm(make(tf), n_power_iterations=2)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: tf.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    for train in (True, True, False):  # power iterations update u and v in training only
+        ours.train(train)
+        theirs.train(train)
+        x = rand(*shape)
+        xo, xt = tf.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        a, b = ours(xo), theirs(xt)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
+        a.sum().backward()
+        b.sum().backward()
+        np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(ours.weight_u.numpy(), theirs.weight_u.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.weight_orig.grad.numpy(), theirs.weight_orig.grad.numpy(), rtol=1e-3, atol=1e-4)
+    nn.utils.remove_spectral_norm(ours)
+    torch.nn.utils.remove_spectral_norm(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_spectral_norm_estimate_and_errors():
+    layer = nn.utils.spectral_norm(nn.Linear(8, 6), n_power_iterations=30)
+    layer(tf.randn(2, 8))
+    np.testing.assert_allclose(np.linalg.svd(layer.weight.detach().numpy(), compute_uv=False)[0], 1.0, rtol=1e-3)
+    with pytest.raises(ValueError, match="Expected n_power_iterations to be positive"):
+        nn.utils.spectral_norm(nn.Linear(2, 2), n_power_iterations=0)
+    with pytest.raises(RuntimeError, match="Cannot register two spectral_norm hooks"):
+        nn.utils.spectral_norm(layer)

@@ -120,8 +120,8 @@ std::pair<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, std::vector<i
 Tensor pad(const Tensor& input, std::vector<int64_t> pads, const std::string& mode, double value);
 /// Gradient of pad w.r.t. its input of shape input_shape.
 Tensor pad_backward(const Tensor& grad, const Shape& input_shape, std::vector<int64_t> pads, const std::string& mode);
-/// Resizes [N, C, L] or [N, C, H, W] to `size` (one entry per spatial dim) with mode "nearest",
-/// "nearest-exact", "linear" (3-D) or "bilinear" (4-D). scales: the user's scale factors, one
+/// Resizes [N, C, L], [N, C, H, W] or [N, C, D, H, W] to `size` (one entry per spatial dim) with
+/// mode "nearest", "nearest-exact", "linear" (3-D), "bilinear" (4-D) or "trilinear" (5-D). scales: the user's scale factors, one
 /// per spatial dim, or empty; they set the source coordinates as in PyTorch. Throws
 /// ShapeError/ValueError/DTypeError for other dims, modes, sizes or non-floating input.
 Tensor interpolate(const Tensor& input, std::vector<int64_t> size, std::vector<double> scales, const std::string& mode,

@@ -625,18 +625,19 @@ _INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
-    """Resizes the spatial dims of (N, C, L) or (N, C, H, W) input.
+    """Resizes the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input.
 
-    Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D), ``bilinear`` (4-D), ``area``
-    (adaptive average pooling). Exactly one of ``size`` and ``scale_factor`` is given.
+    Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D), ``bilinear`` (4-D), ``trilinear``
+    (5-D), ``area`` (adaptive average pooling). Exactly one of ``size`` and ``scale_factor`` is
+    given.
 
     Example:
         >>> F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
     """
     spatial = input.ndim - 2
-    if spatial not in (1, 2):
-        raise NotImplementedError(f"[interpolate] expects 3-D (N, C, L) or 4-D (N, C, H, W) input, got "
-                                  f"{list(input.shape)}")
+    if spatial not in (1, 2, 3):
+        raise NotImplementedError(f"[interpolate] expects 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) "
+                                  f"input, got {list(input.shape)}")
     if align_corners is not None and mode not in _INTERPOLATING:
         raise ValueError("[interpolate] align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
@@ -658,7 +659,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         if not recompute_scale_factor:
             scales = [float(f) for f in factors]
     if mode == "area":
-        return adaptive_avg_pool2d(input, out_sizes) if spatial == 2 else adaptive_avg_pool1d(input, out_sizes)
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[spatial - 1](input, out_sizes)
     corners = bool(align_corners)
     out = _wrap(_C.interpolate(input._c, out_sizes, scales, mode, corners))
     if _grad_enabled[0] and input._requires_grad:
