@@ -1,5 +1,5 @@
 """The nn extras against PyTorch: Conv3d (forward, forward + backward), unfold / fold, instance
-norm over large planes, 3-D pooling and adaptive max pooling."""
+norm over large planes, 3-D pooling and adaptive max pooling, CTC loss."""
 import numpy as np
 
 import tensorforge as tf
@@ -88,6 +88,18 @@ def pooling():
             lambda: pF.pad(px, (1,) * 6, mode="reflect").sum().backward())
 
 
+def ctc():
+    tF, pF = tf.nn.functional, torch.nn.functional
+    rng = np.random.default_rng(0)
+    targets = rng.integers(1, 30, size=(16, 20))
+    lengths, tlen = [100] * 16, [20] * 16
+    tx, px = _pair((100, 16, 30), grad=True)
+    tt, pt = tf.tensor(targets), torch.tensor(targets)
+    compare("ctc_loss fwd+bwd T=100 N=16 C=30 S=20",
+            lambda: tF.ctc_loss(tF.log_softmax(tx, 2), tt, lengths, tlen).backward(),
+            lambda: pF.ctc_loss(pF.log_softmax(px, 2), pt, lengths, tlen).backward())
+
+
 def run():
     setup_threads()
     header("nn extras: conv3d, unfold/fold, instance norm, 3-D pooling")
@@ -98,6 +110,7 @@ def run():
     unfold_fold()
     instance_norm()
     pooling()
+    ctc()
 
 
 if __name__ == "__main__":

@@ -239,6 +239,25 @@ using PointwiseLossBackwardKernel = void (*)(const char* grad, int64_t grad_stri
                                              const char* target, char* grad_input, char* grad_target,
                                              const PointwiseLossGeom& g);
 
+// ---- ctc (cpu/loss/ctc.cpp) ----
+// Connectionist temporal classification over log_probs [T, N, C] (contiguous): item b has
+// input_lengths[b] <= T frames and target_lengths[b] labels at targets + target_offsets[b]
+// (validated: in [0, C), none equal to blank). log_alpha [N, T, 2 * max_target + 1] receives the
+// forward variables (log space) and nll [N] the negative log-likelihood (inf when no alignment).
+struct CtcGeom {
+  int64_t T, N, C, max_target, blank;
+  const int64_t* input_lengths;
+  const int64_t* target_lengths;
+  const int64_t* target_offsets;
+  const int64_t* targets;
+};
+using CtcLossKernel = void (*)(const char* log_probs, char* nll, char* log_alpha, const CtcGeom& g);
+// grad [T, N, C] = (exp(lp) - exp(log(sum of alpha * beta over the label's positions) + nll - lp))
+// * grad_out[b] for t < input_lengths[b] (PyTorch's formula: the gradient of the logits when
+// log_probs is a log_softmax), zero after; zero for the whole item when zero_infinity and nll is inf.
+using CtcLossBackwardKernel = void (*)(const char* grad_out, const char* log_probs, const char* nll,
+                                       const char* log_alpha, char* grad, const CtcGeom& g, bool zero_infinity);
+
 // ---- image (cpu/image) ----
 // A batch of images [images, channels, height, width] resampled into [images, channels, out_h,
 // out_w], each image with its own parameters; fill[c] (channels values) is read outside the image.
@@ -313,6 +332,9 @@ struct KernelTable {
   AdamKernel adam[kNumDTypes] = {};
   RmspropKernel rmsprop[kNumDTypes] = {};
   AdagradKernel adagrad[kNumDTypes] = {};
+  // ---- ctc (cpu/loss/ctc.cpp) ----
+  CtcLossKernel ctc_loss[kNumDTypes] = {};
+  CtcLossBackwardKernel ctc_loss_backward[kNumDTypes] = {};
   // ---- image (cpu/image) ----
   ImageRemapKernel image_remap[kNumDTypes] = {};
   ImageAffineKernel image_affine[kNumDTypes] = {};

@@ -22,4 +22,5 @@ void register_norm(KernelTable& t);         // cpu/norm: batch norm, layer norm,
 void register_loss(KernelTable& t);         // cpu/loss: fused softmax cross-entropy and other losses
 void register_optim(KernelTable& t);        // cpu/optim: fused optimizer updates
 void register_image(KernelTable& t);        // cpu/image: per-image remap and affine warp (augmentation)
+void register_ctc(KernelTable& t);          // cpu/loss/ctc.cpp: CTC loss forward / backward
 }  // namespace tensorforge::cpu::TF_ISA_NS

@@ -17,6 +17,7 @@ void fill_table(KernelTable& t) {
   register_loss(t);
   register_optim(t);
   register_image(t);
+  register_ctc(t);  // ---- ctc (cpu/loss/ctc.cpp) ----
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

@@ -1,6 +1,8 @@
 """The margin, embedding, ranking, Poisson / Gaussian NLL and multi-label losses against PyTorch:
 every reduction (and the legacy size_average / reduce flags), forward and gradients, modules'
 reprs and argument checks."""
+import math
+
 import numpy as np
 import pytest
 
@@ -187,3 +189,65 @@ def test_loss_argument_errors():
         F.poisson_nll_loss(tf.randn(3), tf.randn(3), reduction="avg")
     with pytest.raises(ValueError, match="is not a valid value for reduction"):
         F.triplet_margin_with_distance_loss(tf.randn(3, 2), tf.randn(3, 2), tf.randn(3, 2), reduction="avg")
+
+
+# ---- CTC ---------------------------------------------------------------------------------------
+CTC_RNG = np.random.default_rng(1)
+CTC_TARGETS = CTC_RNG.integers(1, 6, size=(4, 5))
+CTC_IN, CTC_TL = [12, 10, 12, 7], [5, 3, 0, 4]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_ctc_loss(reduction):
+    def fn(m, x):
+        return m.nn.functional.ctc_loss(m.nn.functional.log_softmax(x, 2), m.tensor(CTC_TARGETS), m.tensor(CTC_IN),
+                                        m.tensor(CTC_TL), reduction=reduction)
+
+    check_op(fn, [rand(12, 4, 6) * 2], fd=False)
+
+
+def test_ctc_loss_layouts_and_gradient_formula():
+    flat = np.concatenate([CTC_TARGETS[b, :n] for b, n in enumerate(CTC_TL)])
+    # concatenated targets, lengths as sequences, blank other than 0
+    check_op(lambda m, x: m.nn.functional.ctc_loss(m.nn.functional.log_softmax(x, 2), m.tensor(flat), CTC_IN, CTC_TL),
+             [rand(12, 4, 6)], fd=False)
+    targets = np.where(CTC_TARGETS == 5, 0, CTC_TARGETS)
+    check_op(lambda m, x: m.nn.functional.ctc_loss(m.nn.functional.log_softmax(x, 2), m.tensor(targets), CTC_IN,
+                                                   CTC_TL, blank=5), [rand(12, 4, 6)], fd=False)
+    # the gradient of raw log_probs follows PyTorch's formula (exp(lp) minus the occupancy)
+    check_op(lambda m, x: m.nn.functional.ctc_loss(x, m.tensor(CTC_TARGETS), CTC_IN, CTC_TL), [rand(12, 4, 6)],
+             fd=False)
+    # unbatched, float64 against finite differences through log_softmax
+    check_op(lambda m, x: m.nn.functional.ctc_loss(m.nn.functional.log_softmax(x, 1), m.tensor([1, 2, 3]), m.tensor(8),
+                                                   m.tensor(3), blank=4), [rand(8, 5)], fd=False)
+    check_op(lambda m, x: m.nn.functional.ctc_loss(m.nn.functional.log_softmax(x, 2), m.tensor(CTC_TARGETS[:2]), [5, 6],
+                                                   [2, 3]), [rand(6, 2, 6, dtype=np.float64)])
+
+
+def test_ctc_loss_impossible_alignments():
+    targets = np.array([[1, 1, 2, 2]])  # needs six frames
+    for zero in (True, False):
+        def fn(m, x):
+            return m.nn.functional.ctc_loss(m.nn.functional.log_softmax(x, 2), m.tensor(targets), m.tensor([3]),
+                                            m.tensor([4]), zero_infinity=zero, reduction="sum")
+
+        out = check_op(fn, [rand(3, 1, 4)], fd=False, grad=zero)
+        assert (out.item() == 0.0) if zero else math.isinf(out.item())
+
+
+@needs_torch
+def test_ctc_module_and_errors():
+    assert repr(nn.CTCLoss(blank=2, zero_infinity=True)) == repr(torch.nn.CTCLoss(blank=2, zero_infinity=True))
+    lp = F.log_softmax(tf.randn(5, 2, 4), 2)
+    with pytest.raises(ValueError, match=r"\[ctc_loss\] blank must be in label range"):
+        F.ctc_loss(lp, tf.tensor([[1, 2], [1, 1]]), [5, 5], [2, 2], blank=4)
+    with pytest.raises(IndexError, match=r"\[ctc_loss\] target 0 of sequence 1 must be a label"):
+        F.ctc_loss(lp, tf.tensor([[1, 2], [0, 1]]), [5, 5], [2, 2])
+    with pytest.raises(ValueError, match=r"\[ctc_loss\] expected input_lengths in \[0, 5\]"):
+        F.ctc_loss(lp, tf.tensor([[1, 2], [1, 1]]), [6, 5], [2, 2])
+    with pytest.raises(ValueError, match=r"\[ctc_loss\] expected target_lengths of shape \[2\]"):
+        F.ctc_loss(lp, tf.tensor([[1, 2], [1, 1]]), [5, 5], [2])
+    with pytest.raises(ValueError, match=r"\[ctc_loss\] target_lengths sum to 4"):
+        F.ctc_loss(lp, tf.tensor([1, 2, 3]), [5, 5], [2, 2])
+    with pytest.raises(TypeError, match=r"\[ctc_loss\] targets must be integers"):
+        F.ctc_loss(lp, tf.ones(2, 2), [5, 5], [2, 2])

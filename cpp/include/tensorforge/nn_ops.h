@@ -207,6 +207,20 @@ std::pair<Tensor, Tensor> pointwise_loss_backward(PointwiseLoss kind, const Tens
                                                   const Tensor& pos_weight, double param, Reduction reduction,
                                                   bool need_input, bool need_target);
 
+/// CTC loss of log_probs [T, N, C] (floating, log-probabilities over C labels) against targets
+/// ([N, S] padded, or 1-D concatenated), with input_lengths / target_lengths [N] (integers).
+/// Returns {nll [N] (inf when no alignment exists), log_alpha [N, T, 2 * max_target + 1]} (the
+/// forward variables, for the backward). ShapeError / ValueError for wrong shapes or lengths,
+/// IndexError for a target outside [0, C) or equal to blank.
+std::pair<Tensor, Tensor> ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                                   const Tensor& target_lengths, int64_t blank);
+/// Gradient of ctc_loss's nll w.r.t. log_probs, weighted by grad [N], as PyTorch computes it
+/// (exp(lp) minus the label occupancy: the logits' gradient when log_probs is a log_softmax).
+/// zero_infinity zeroes the gradient of items whose nll is inf.
+Tensor ctc_loss_backward(const Tensor& grad, const Tensor& log_probs, const Tensor& targets,
+                         const Tensor& input_lengths, const Tensor& target_lengths, const Tensor& nll,
+                         const Tensor& log_alpha, int64_t blank, bool zero_infinity);
+
 // ---- optimizer updates ----
 // Each updates `param` (and its state buffers) in place from `grad` in one fused pass, with
 // torch.optim's update rule. All tensors must be contiguous with the param's shape and dtype

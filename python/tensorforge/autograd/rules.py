@@ -722,3 +722,9 @@ def instance_norm(node, g):
     per_channel = [O.sum(O.reshape(_wrap(t), [n, c]), 0) if _needs(node, i) else None
                    for i, t in ((1, gw), (2, gb))]
     return (O.reshape(_wrap(gx), list(sx.shape)) if _needs(node, 0) else None, *per_channel)
+
+
+def ctc_loss(node, g):
+    sx, nll = node.saved
+    targets, il, tl, alpha_c, blank, zero_infinity = node.info
+    return (_wrap(_C.ctc_loss_backward(g._c, sx._c, targets._c, il._c, tl._c, nll._c, alpha_c, blank, zero_infinity)),)

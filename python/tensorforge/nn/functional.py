@@ -1546,3 +1546,39 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         out = O.div(out, _tensor(np.maximum(counts, 1).astype(np.float64 if weight.dtype.name == "float64"
                                                                else np.float32)).reshape(bags, 1))
     return out
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss (fused C++ alpha / beta recursions).
+
+    Shape: log_probs (T, N, C) or (T, C) of log-probabilities; targets (N, S) padded or the
+    concatenated (sum(target_lengths)) labels; input_lengths / target_lengths (N) tensors or
+    sequences. reduction='mean' divides each loss by its target length, then averages.
+    zero_infinity replaces infinite losses (no possible alignment) and their gradients by zero.
+    """
+    from ..tensor import tensor as _tensor
+    r = _reduction(reduction, "ctc_loss")
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs = O.unsqueeze(log_probs, 1)
+        targets = O.unsqueeze(targets, 0) if targets.ndim == 1 else targets
+
+    def lengths(v):
+        if isinstance(v, Tensor):
+            return O.reshape(v, [1]) if v.ndim == 0 else v
+        return _tensor([int(x) for x in v] if isinstance(v, (list, tuple)) else [int(v)])
+
+    il, tl = lengths(input_lengths), lengths(target_lengths)
+    nll_c, alpha_c = _C.ctc_loss(log_probs._c, targets._c, il._c, tl._c, int(blank))
+    nll = _wrap(nll_c)
+    if _needs(log_probs):
+        record(nll, R.ctc_loss, (log_probs,), (log_probs,), (targets, il, tl, alpha_c, int(blank), bool(zero_infinity)),
+               save_output=True)
+    if zero_infinity:
+        nll = O.masked_fill(nll, O.isinf(nll), 0.0)
+    if r == 1:
+        return O.mean(O.div(nll, O.to_dtype_op(O.clamp(tl, min=1), nll.dtype)))
+    if r == 2:
+        return O.sum(nll)
+    return O.reshape(nll, []) if unbatched else nll
