@@ -83,14 +83,19 @@ using Col2imKernel = void (*)(const char* cols, char* x, const ConvGeom& g);
 // packed panels; runs on the calling thread.
 using ConvForwardKernel = void (*)(const char* w, const char* x, char* out, int64_t cout, const ConvGeom& g,
                                    int64_t p0, int64_t p1, bool accumulate);
-// Stride-1 forward of one image (one group) from its zero-padded copy xp [channels][Dp][Hp][Wp]
-// (Dp = depth + 2 pd, Hp = height + 2 ph, Wp = width + 2 pw; 64 elements readable past its end):
-// out[co][r * out_w + ow] (+)= the convolution for output rows r in [r0, r1), out's rows
-// out_d * out_h * out_w apart. Every tap row of the GEMM is then a contiguous run of xp, read in
-// place (no column packing); the padding columns are computed in a scratch tile and dropped.
+// Forward of one image (one group) from its phase-split zero-padded copy xp: with Dp = depth +
+// 2 pd (likewise Hp, Wp), padded element (z, y, x) of channel c is at xp[c][phase][z / sd][y / sh]
+// [x / sw], phase = ((z % sd) * sh + y % sh) * sw + x % sw, each phase ceil(Dp / sd) x ceil(Hp / sh)
+// x ceil(Wp / sw) (zeros where no element falls; 64 elements readable past the end). (Stride 1:
+// the padded image.) out[co][r * out_w + ow] (+)= the convolution for output rows r in [r0, r1),
+// out's rows out_d * out_h * out_w apart. Every tap row of the GEMM is then a contiguous run of
+// xp, read in place (no column packing); padding columns are computed in a scratch and dropped.
 using ConvPaddedForwardKernel = void (*)(const char* w, const char* xp, char* out, int64_t cout, const ConvGeom& g,
                                          int64_t r0, int64_t r1, bool accumulate);
-// Weight gradient of the same stride-1 convolution of one image (one group): dw[co][k] +=
+// Writes that phase-split zero-padded copy of x [planes][depth][height][width] (planes = images
+// x channels) into xp ([planes][phases][phase volume]), every element once; runs in parallel.
+using ConvPadKernel = void (*)(const char* x, char* xp, int64_t planes, const ConvGeom& g);
+// Weight gradient of the same convolution of one image (one group): dw[co][k] +=
 // sum over the output positions p of rows [r0, r1) of grad[co][p] * (tap k of p, read from xp);
 // grad [cout][out_d * out_h * out_w], dw [cout][channels * kd * kh * kw].
 using ConvPaddedWeightGradKernel = void (*)(const char* xp, const char* grad, char* dw, int64_t cout,
@@ -297,6 +302,7 @@ struct KernelTable {
   ConvForwardKernel conv2d_forward[kNumDTypes] = {};
   ConvPaddedForwardKernel conv_padded_forward[kNumDTypes] = {};
   ConvPaddedWeightGradKernel conv_padded_weight_grad[kNumDTypes] = {};
+  ConvPadKernel conv_pad[kNumDTypes] = {};
   DepthwiseForwardKernel depthwise_forward[kNumDTypes] = {};
   DepthwiseInputGradKernel depthwise_input_grad[kNumDTypes] = {};
   DepthwiseWeightGradKernel depthwise_weight_grad[kNumDTypes] = {};

@@ -126,36 +126,44 @@ void fused_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tens
   });
 }
 
-// Stride-1 convolutions read their tap rows in place from a zero-padded copy of the image when
-// the padding columns computed alongside stay few (at most half the outputs again).
+// Convolutions read their tap rows in place from a phase-split zero-padded copy of the image
+// when the padding columns computed alongside stay few (at most half the outputs again).
 constexpr int64_t kPaddedSlack = 64;  // elements readable past the padded copy (a GEMM panel)
 
+// The phase volumes of that copy (see ConvPaddedForwardKernel).
+Dims phase_dims(const Conv& c) {
+  const auto up = [](int64_t v, int64_t s) { return (v + s - 1) / s; };
+  return {up(c.in.d + 2 * c.pad.d, c.stride.d), up(c.in.h + 2 * c.pad.h, c.stride.h), up(c.in.w + 2 * c.pad.w, c.stride.w)};
+}
+
+int64_t phase_count(const Conv& c) { return c.stride.d * c.stride.h * c.stride.w; }
+
 bool use_padded(const Conv& c, DType dt) {
-  if (!K().conv_padded_forward[static_cast<int>(dt)] || c.is_pointwise()) return false;
-  if (c.stride.d != 1 || c.stride.h != 1 || c.stride.w != 1) return false;
-  const int64_t span = (c.out.h - 1) * (c.in.w + 2 * c.pad.w) + c.out.w;  // per output plane
+  if (!K().conv_padded_forward[static_cast<int>(dt)] || !K().conv_pad[static_cast<int>(dt)] || c.is_pointwise())
+    return false;
+  const int64_t span = (c.out.h - 1) * phase_dims(c).w + c.out.w;  // per output plane
   return 2 * span <= 3 * c.out.h * c.out.w;
 }
 
-// [n, image_c, D + 2 pd, H + 2 ph, W + 2 pw] zero-padded copy of img, flat, with slack after it.
+// [n, image_c, phases, phase volume] copy of img, flat, with zeroed slack after it.
 Tensor padded_copy(const Conv& c, const Tensor& img, DType dt) {
-  const Dims p{c.in.d + 2 * c.pad.d, c.in.h + 2 * c.pad.h, c.in.w + 2 * c.pad.w};
-  const int64_t total = c.n * c.image_c * p.volume();
-  Tensor flat = zeros({total + kPaddedSlack}, dt);
-  const Tensor xp = reshape(narrow(flat, 0, 0, total), {c.n, c.image_c, p.d, p.h, p.w});
-  const Tensor inside = narrow(narrow(narrow(xp, 2, c.pad.d, c.in.d), 3, c.pad.h, c.in.h), 4, c.pad.w, c.in.w);
-  copy_(inside, reshape(img, {c.n, c.image_c, c.in.d, c.in.h, c.in.w}));
+  const int64_t planes = c.n * c.image_c, total = planes * phase_count(c) * phase_dims(c).volume();
+  Tensor flat = Tensor::empty({total + kPaddedSlack}, dt);
+  fill_(narrow(flat, 0, total, kPaddedSlack), 0.0);
+  auto geom = c.geom();
+  need(K().conv_pad[static_cast<int>(dt)], "conv", dt)(static_cast<const char*>(img.data_ptr()),
+                                                       static_cast<char*>(flat.data_ptr()), planes, geom);
   return flat;
 }
 
 void padded_forward(const Conv& c, const Tensor& img, const Tensor& w, const Tensor& out, bool accumulate, DType dt) {
   auto kernel = K().conv_padded_forward[static_cast<int>(dt)];
   const int64_t isz = itemsize(dt), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups;
-  const int64_t vol = (c.in.d + 2 * c.pad.d) * (c.in.h + 2 * c.pad.h) * (c.in.w + 2 * c.pad.w);
+  const int64_t vol = phase_count(c) * phase_dims(c).volume();  // per channel
   const Tensor xp = padded_copy(c, img, dt);
   const auto geom = c.geom();
   // scratch tiles of about 256 KB: cg rows of the span
-  const Items it = split(c, c.rows(), 4 * cg * (c.in.w + 2 * c.pad.w) * isz);
+  const Items it = split(c, c.rows(), 4 * cg * phase_dims(c).w * isz);
   const char* x = static_cast<const char*>(xp.data_ptr());
   const char* wp = static_cast<const char*>(w.data_ptr());
   char* o = static_cast<char*>(out.data_ptr());
@@ -280,7 +288,7 @@ void lower_input_grad(const Conv& c, const Tensor& src, const Tensor& w, const T
 void padded_weight_grad(const Conv& c, const Tensor& img, const Tensor& src, const Tensor& dw, DType dt) {
   auto kernel = K().conv_padded_weight_grad[static_cast<int>(dt)];
   const int64_t isz = itemsize(dt), P = c.p(), cg = c.col_c / c.groups, ig = c.image_c / c.groups, K_ = c.k();
-  const int64_t vol = (c.in.d + 2 * c.pad.d) * (c.in.h + 2 * c.pad.h) * (c.in.w + 2 * c.pad.w);
+  const int64_t vol = phase_count(c) * phase_dims(c).volume();  // per channel
   const Tensor xp = padded_copy(c, img, dt);
   const auto geom = c.geom();
   const Items it = split_rows(c, 128);  // long items: the kernel's set-up (a dw^T scratch) amortised

@@ -49,7 +49,7 @@ def test_conv3d_large_blocks(isa):
                                                                           rand(8)], fd=False, atol=1e-4, rtol=1e-3)
 
 
-PADDED = [  # stride-1 shapes on the padded-image kernels: channel counts off the vector width and
+PADDED = [  # shapes on the padded-image kernels: channel counts off the vector width and
     # over 64, taps off the tile height, dilation, groups, padding beyond dil * (k - 1)
     ((2, 5, 7, 9), (80, 5, 3, 3), dict(padding=1)),
     ((1, 70, 6, 5), (20, 70, 2, 3), dict(padding=(1, 0))),
@@ -57,11 +57,16 @@ PADDED = [  # stride-1 shapes on the padded-image kernels: channel counts off th
     ((2, 3, 6, 7), (5, 3, 3, 3), dict(padding=3)),
     ((1, 3, 4, 5, 6), (17, 3, 3, 3, 3), dict(padding=1)),
     ((2, 6, 3, 4, 5), (4, 3, 2, 3, 1), dict(padding=(1, 1, 0), groups=2)),
+    # strided: the image split into stride phases
+    ((2, 5, 9, 11), (20, 5, 3, 3), dict(stride=2, padding=1)),
+    ((1, 3, 10, 9), (6, 3, 3, 2), dict(stride=(3, 2), padding=(2, 0), dilation=(2, 1))),
+    ((2, 4, 7, 9, 8), (17, 4, 3, 3, 3), dict(stride=2, padding=1)),
+    ((1, 4, 6, 7, 9), (6, 2, 2, 3, 3), dict(stride=(1, 2, 3), padding=(0, 1, 1), groups=2)),
 ]
 
 
 @pytest.mark.parametrize("xs,ws,kw", PADDED, ids=[str(c[1]) for c in PADDED])
-def test_stride1_padded_kernels(xs, ws, kw, isa):
+def test_padded_kernels(xs, ws, kw, isa):
     conv = "conv3d" if len(xs) == 5 else "conv2d"
     check_op(lambda m, x, w, b: getattr(m.nn.functional, conv)(x, w, b, **kw), [rand(*xs), rand(*ws), rand(ws[0])],
              fd=False, atol=1e-4)

@@ -8,6 +8,7 @@
 #include "cpu/gemm/gemm_kernel.h"
 #include "cpu/register.h"
 #include "cpu/simd/ctype.h"
+#include "tensorforge/parallel.h"
 
 namespace tensorforge::cpu::TF_ISA_NS {
 namespace {
@@ -205,6 +206,67 @@ void conv_forward(const char* w_, const char* x_, char* out_, int64_t cout, cons
   }
 }
 
+// The phase-split zero-padded image the padded kernels read (see ConvPaddedForwardKernel):
+// padded element (z, y, x) of a channel sits in phase ((z % sd) * sh + y % sh) * sw + x % sw at
+// (z / sd, y / sh, x / sw) of that phase's volume, so that with any stride every tap row is a
+// contiguous run (stride 1: one phase, the padded image itself).
+struct Phases {
+  int64_t d, h, w, count;
+  explicit Phases(const ConvGeom& g)
+      : d((g.depth + 2 * g.pd + g.sd - 1) / g.sd), h((g.height + 2 * g.ph + g.sh - 1) / g.sh),
+        w((g.width + 2 * g.pw + g.sw - 1) / g.sw), count(g.sd * g.sh * g.sw) {}
+  // Offset of tap k = (c, a, i, j) from an output position's q.
+  int64_t tap(const ConvGeom& g, int64_t k) const {
+    const int64_t taps = g.kd * g.kh * g.kw, c = k / taps;
+    const int64_t z = k / (g.kh * g.kw) % g.kd * g.dd, y = k / g.kw % g.kh * g.dh, x = k % g.kw * g.dw;
+    const int64_t phase = ((z % g.sd) * g.sh + y % g.sh) * g.sw + x % g.sw;
+    return (c * count + phase) * d * h * w + ((z / g.sd) * h + y / g.sh) * w + x / g.sw;
+  }
+  // q of the first position of output row r (od = r / out_h, oh = r % out_h).
+  int64_t row(const ConvGeom& g, int64_t r) const { return (r / g.out_h * h + r % g.out_h) * w; }
+};
+
+template <typename T>
+void conv_pad(const char* x_, char* xp_, int64_t planes, const ConvGeom& g) {
+  const T* x = reinterpret_cast<const T*>(x_);
+  T* xp = reinterpret_cast<T*>(xp_);
+  const Phases ph(g);
+  const int64_t hw = g.height * g.width, in_vol = g.depth * hw, out_vol = ph.count * ph.d * ph.h * ph.w;
+  // Phase r of an axis holds the input elements m * s + r - pad: the valid m are [lo, hi).
+  const auto valid = [](int64_t r, int64_t s, int64_t pad, int64_t size, int64_t n, int64_t& lo, int64_t& hi) {
+    lo = r >= pad ? 0 : std::min(n, (pad - r + s - 1) / s);
+    hi = std::max(lo, std::min(n, size + pad - r <= 0 ? 0 : (size + pad - r - 1) / s + 1));
+  };
+  parallel_for(0, planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(out_vol, 1)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const T* src = x + p * in_vol;
+      T* dst = xp + p * out_vol;
+      for (int64_t rd = 0; rd < g.sd; ++rd)
+        for (int64_t rh = 0; rh < g.sh; ++rh)
+          for (int64_t rw = 0; rw < g.sw; ++rw, dst += ph.d * ph.h * ph.w) {
+            int64_t d0, d1, h0, h1, w0, w1;
+            valid(rd, g.sd, g.pd, g.depth, ph.d, d0, d1);
+            valid(rh, g.sh, g.ph, g.height, ph.h, h0, h1);
+            valid(rw, g.sw, g.pw, g.width, ph.w, w0, w1);
+            for (int64_t md = 0; md < ph.d; ++md)
+              for (int64_t mh = 0; mh < ph.h; ++mh) {
+                T* row = dst + (md * ph.h + mh) * ph.w;
+                if (md < d0 || md >= d1 || mh < h0 || mh >= h1 || w0 == w1) {
+                  std::fill(row, row + ph.w, T(0));
+                  continue;
+                }
+                const T* in = src + (md * g.sd + rd - g.pd) * hw + (mh * g.sh + rh - g.ph) * g.width;
+                std::fill(row, row + w0, T(0));
+                if (g.sw == 1) std::memcpy(row + w0, in + w0 + rw - g.pw, sizeof(T) * (w1 - w0));
+                else
+                  for (int64_t mw = w0; mw < w1; ++mw) row[mw] = in[mw * g.sw + rw - g.pw];
+                std::fill(row + w1, row + ph.w, T(0));
+              }
+          }
+    }
+  });
+}
+
 // acc(MR x NR) = A(MR x kc) * B(kc x NR) as the GEMM micro-kernel computes it, with B row k read
 // in place at b + offsets[k]; then C[:rows, :cols] = acc (+ C when accumulate).
 template <typename T>
@@ -251,10 +313,9 @@ inline void indirect_kernel(int64_t kc, const T* a, const int64_t* offsets, cons
   }
 }
 
-// Output position (od, oh, ow) sits at q = (od * Hp + oh) * Wp + ow of the padded image, and tap
-// (c, a, i, j) reads xp[q + c * Dp*Hp*Wp + (a*dd * Hp + i*dh) * Wp + j*dw]. The GEMM runs, plane by
-// plane, over the span of q that the rows cover, into a scratch tile whose padding columns are
-// dropped when the rows are copied out.
+// Output position (od, oh, ow) sits at q = (od * h + oh) * w + ow of a phase volume, and tap k
+// reads xp[q + Phases::tap(k)]. The GEMM runs, plane by plane, over the span of q that the rows
+// cover, into a scratch tile whose padding columns are dropped when the rows are copied out.
 template <typename T>
 void conv_padded_forward(const char* w_, const char* xp_, char* out_, int64_t cout, const ConvGeom& g, int64_t r0,
                          int64_t r1, bool accumulate) {
@@ -266,17 +327,14 @@ void conv_padded_forward(const char* w_, const char* xp_, char* out_, int64_t co
   const T* w = reinterpret_cast<const T*>(w_);
   const T* xp = reinterpret_cast<const T*>(xp_);
   T* out = reinterpret_cast<T*>(out_);
-  const int64_t hp = g.height + 2 * g.ph, wp = g.width + 2 * g.pw, vol = (g.depth + 2 * g.pd) * hp * wp;
-  const int64_t taps = g.kd * g.kh * g.kw, K = g.channels * taps, ldc = g.out_d * g.out_h * g.out_w;
-  auto q_of = [&](int64_t r) { return (r / g.out_h * hp + r % g.out_h) * wp; };
+  const Phases ph(g);
+  const int64_t K = g.channels * g.kd * g.kh * g.kw, ldc = g.out_d * g.out_h * g.out_w;
+  auto q_of = [&](int64_t r) { return ph.row(g, r); };
   const int64_t blocks = (K + gemm_detail::Blocks<T>::KC_WIDE - 1) / gemm_detail::Blocks<T>::KC_WIDE;
   const int64_t kc_step = (K + blocks - 1) / blocks;
   const int64_t slivers = (cout + MR - 1) / MR, mp = slivers * MR;
   offsets.resize(static_cast<size_t>(K));
-  for (int64_t k = 0; k < K; ++k) {
-    const int64_t c = k / taps, a = k / (g.kh * g.kw) % g.kd, i = k / g.kw % g.kh, j = k % g.kw;
-    offsets[static_cast<size_t>(k)] = c * vol + (a * g.dd * hp + i * g.dh) * wp + j * g.dw;
-  }
+  for (int64_t k = 0; k < K; ++k) offsets[static_cast<size_t>(k)] = ph.tap(g, k);
   T* ap = a_buf.get(static_cast<size_t>(mp * K));
   for (int64_t pc = 0; pc < K; pc += kc_step)
     gemm_detail::pack_a(w, K, false, 0, cout, pc, std::min(kc_step, K - pc), ap + pc * mp);
@@ -404,27 +462,26 @@ void weight_tile(const T* const* bases, int nrows, const int64_t* offsets, int r
 template <typename T>
 void conv_padded_weight_grad(const char* xp_, const char* grad_, char* dw_, int64_t cout, const ConvGeom& g,
                              int64_t r0, int64_t r1) {
-  constexpr int64_t W = Vec<T>::size, kRows = 4;
+  constexpr int64_t W = Vec<T>::size, kMaxRows = 32;
   constexpr bool kWide = gemm_detail::Tile<T>::kZmm;
   static thread_local gemm_detail::AlignedBuffer<T> g_buf, d_buf;
   static thread_local std::vector<int64_t> offsets;
   const T* xp = reinterpret_cast<const T*>(xp_);
   const T* grad = reinterpret_cast<const T*>(grad_);
   T* dw = reinterpret_cast<T*>(dw_);
-  const int64_t hp = g.height + 2 * g.ph, wp = g.width + 2 * g.pw, vol = (g.depth + 2 * g.pd) * hp * wp;
-  const int64_t taps = g.kd * g.kh * g.kw, K = g.channels * taps, P = g.out_d * g.out_h * g.out_w;
+  const Phases ph(g);
+  const int64_t K = g.channels * g.kd * g.kh * g.kw, P = g.out_d * g.out_h * g.out_w;
   const int64_t ld = (cout + W - 1) / W * W;  // channels, padded to whole vectors
   offsets.resize(static_cast<size_t>(K));
-  for (int64_t k = 0; k < K; ++k) {
-    const int64_t c = k / taps, a = k / (g.kh * g.kw) % g.kd, i = k / g.kw % g.kh, j = k % g.kw;
-    offsets[static_cast<size_t>(k)] = c * vol + (a * g.dd * hp + i * g.dh) * wp + j * g.dw;
-  }
+  for (int64_t k = 0; k < K; ++k) offsets[static_cast<size_t>(k)] = ph.tap(g, k);
   T* dwt = d_buf.get(static_cast<size_t>(K * ld));
   std::fill(dwt, dwt + K * ld, T(0));
-  T* gt = g_buf.get(static_cast<size_t>(kRows * g.out_w * ld));
+  // Blocks of about 512 positions: each tap row then streams a long run of the image.
+  const int64_t block = std::clamp<int64_t>(512 / std::max<int64_t>(g.out_w, 1), 4, kMaxRows);
+  T* gt = g_buf.get(static_cast<size_t>(block * g.out_w * ld));
   const T* rows[64];
-  for (int64_t ra = r0; ra < r1; ra += kRows) {
-    const int64_t rb = std::min(r1, ra + kRows), n = (rb - ra) * g.out_w;
+  for (int64_t ra = r0; ra < r1; ra += block) {
+    const int64_t rb = std::min(r1, ra + block), n = (rb - ra) * g.out_w;
     for (int64_t c0 = 0; c0 < cout; c0 += 64) {  // grad^T of the block, 64 channels at a time
       const int cc = static_cast<int>(std::min<int64_t>(64, cout - c0));
       for (int c = 0; c < cc; ++c) rows[c] = grad + (c0 + c) * P + ra * g.out_w;
@@ -432,8 +489,8 @@ void conv_padded_weight_grad(const char* xp_, const char* grad_, char* dw_, int6
     }
     if (ld > cout)
       for (int64_t t = 0; t < n; ++t) std::fill(gt + t * ld + cout, gt + (t + 1) * ld, T(0));
-    const T* bases[kRows];
-    for (int64_t r = ra; r < rb; ++r) bases[r - ra] = xp + (r / g.out_h * hp + r % g.out_h) * wp;
+    const T* bases[kMaxRows];
+    for (int64_t r = ra; r < rb; ++r) bases[r - ra] = xp + ph.row(g, r);
     const int nrows = static_cast<int>(rb - ra);
     // Channels in chunks of up to 4 (AVX-512) or 2 vectors, each against tiles of 6 or 8 taps
     // (accumulators + one row of gradient vectors + a broadcast fill the register file).
@@ -468,6 +525,7 @@ void register_conv(KernelTable& t) {
     t.conv2d_forward[dtype_index<T>] = conv_forward<T>;
     t.conv_padded_forward[dtype_index<T>] = conv_padded_forward<T>;
     t.conv_padded_weight_grad[dtype_index<T>] = conv_padded_weight_grad<T>;
+    t.conv_pad[dtype_index<T>] = conv_pad<T>;
   });
   register_conv_depthwise(t);
 }
