@@ -251,3 +251,12 @@ def test_ctc_module_and_errors():
         F.ctc_loss(lp, tf.tensor([1, 2, 3]), [5, 5], [2, 2])
     with pytest.raises(TypeError, match=r"\[ctc_loss\] targets must be integers"):
         F.ctc_loss(lp, tf.ones(2, 2), [5, 5], [2, 2])
+
+
+@pytest.mark.parametrize("T,N,C,S", [(30, 3, 7, 9), (5, 2, 4, 2), (40, 2, 5, 19)])
+def test_ctc_loss_vector_widths(T, N, C, S, isa):
+    # label sequences around and past the vector width, under every ISA
+    targets = np.random.default_rng(3).integers(1, C, size=(N, S))
+    lengths, tlen = [T] * N, [S] + [max(0, S - 3)] * (N - 1)
+    check_op(lambda m, x: m.nn.functional.ctc_loss(m.nn.functional.log_softmax(x, 2), m.tensor(targets), lengths,
+                                                   tlen, reduction="sum"), [rand(T, N, C) * 3], fd=False)
