@@ -330,7 +330,7 @@ void conv_padded_forward(const char* w_, const char* xp_, char* out_, int64_t co
   const Phases ph(g);
   const int64_t K = g.channels * g.kd * g.kh * g.kw, ldc = g.out_d * g.out_h * g.out_w;
   auto q_of = [&](int64_t r) { return ph.row(g, r); };
-  const int64_t blocks = (K + gemm_detail::Blocks<T>::KC_WIDE - 1) / gemm_detail::Blocks<T>::KC_WIDE;
+  const int64_t blocks = (K + gemm_detail::Blocks<T>::KC - 1) / gemm_detail::Blocks<T>::KC;
   const int64_t kc_step = (K + blocks - 1) / blocks;
   const int64_t slivers = (cout + MR - 1) / MR, mp = slivers * MR;
   offsets.resize(static_cast<size_t>(K));
