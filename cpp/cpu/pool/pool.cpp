@@ -341,10 +341,9 @@ void adaptive_max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom&
           for (int64_t h = win.h0; h < win.h1; ++h)
             for (int64_t w = win.w0; w < win.w1; ++w) {
               const T v = xp[h * g.width + w];
-              if (v > best || (v != v && best == best)) {  // first max; first NaN wins
-                best = v;
-                best_i = h * g.width + w;
-              }
+              const bool take = v > best || (v != v && best == best);  // first max; first NaN wins
+              best_i = take ? h * g.width + w : best_i;
+              best = take ? v : best;
             }
           out[p * opl + oh * g.out_w + ow] = best;
           idx[p * opl + oh * g.out_w + ow] = best_i;
