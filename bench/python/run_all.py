@@ -8,7 +8,7 @@ from pathlib import Path
 
 FAMILIES = ["bench_matmul.py", "bench_elementwise.py", "bench_overhead.py", "bench_nn.py", "bench_conv.py",
             "bench_norm_loss.py", "bench_optim.py", "bench_image.py", "bench_attention.py",
-            "bench_distributed.py", "bench_sort_scan.py", "bench_rnn.py"]
+            "bench_distributed.py", "bench_sort_scan.py", "bench_rnn.py", "bench_nn_extra.py"]
 
 if __name__ == "__main__":
     here = Path(__file__).resolve().parent

@@ -95,6 +95,9 @@ void bind_norm(py::module_& m) {
     auto some = [](const Tensor& v) { return v.defined() ? std::optional<Tensor>(v) : std::nullopt; };
     return std::make_pair(some(gx), some(gt));
   });
+  // ---- ctc ----
+  m.def("ctc_loss", &ctc_loss, nogil);
+  m.def("ctc_loss_backward", &ctc_loss_backward, nogil);
 }
 
 }  // namespace tensorforge::bindings

@@ -67,20 +67,40 @@ using IndexPutKernel = void (*)(char* dst, const char* values, const int64_t* of
                                 const int64_t* rest_shape, const int64_t* rest_strides,
                                 int rest_ndim, bool accumulate);
 
-// Convolution lowering for one image: im2col writes the output rows [oh0, oh1) of the columns,
-// cols[(c*kh + i)*kw + j][(oh - oh0)*out_w + ow] from x[c][h][w] (zero outside the image);
-// col2im adds all the columns back into x (for grad input).
+// Convolution lowering for one image. 3-D convolutions add a depth axis (depth, kd, sd, pd,
+// dd, out_d); 2-D ones keep its defaults. Output rows are r = od * out_h + oh. im2col writes the
+// rows [r0, r1) of the columns, cols[((c*kd + a)*kh + i)*kw + j][(r - r0)*out_w + ow] from
+// x[c][d][h][w] (zero outside the image); col2im adds all the columns back into x (for grad
+// input, fold and the transposed convolutions).
 struct ConvGeom {
   int64_t channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w;
+  int64_t depth = 1, kd = 1, sd = 1, pd = 0, dd = 1, out_d = 1;
 };
-using Im2colKernel = void (*)(const char* x, char* cols, const ConvGeom& g, int64_t oh0, int64_t oh1);
+using Im2colKernel = void (*)(const char* x, char* cols, const ConvGeom& g, int64_t r0, int64_t r1);
 using Col2imKernel = void (*)(const char* cols, char* x, const ConvGeom& g);
 // Fused forward of one image (one group): out[co][p] = sum_k w[co][k] * im2col(x)[k][p] for
-// co < cout and output positions p in [p0, p1), with K = channels * kh * kw and out's rows
-// out_h * out_w apart (added to out when accumulate). The columns go straight into the GEMM's
+// co < cout and output positions p in [p0, p1), with K = channels * kd * kh * kw and out's rows
+// out_d * out_h * out_w apart (added to out when accumulate). The columns go straight into the GEMM's
 // packed panels; runs on the calling thread.
 using ConvForwardKernel = void (*)(const char* w, const char* x, char* out, int64_t cout, const ConvGeom& g,
                                    int64_t p0, int64_t p1, bool accumulate);
+// Forward of one image (one group) from its phase-split zero-padded copy xp: with Dp = depth +
+// 2 pd (likewise Hp, Wp), padded element (z, y, x) of channel c is at xp[c][phase][z / sd][y / sh]
+// [x / sw], phase = ((z % sd) * sh + y % sh) * sw + x % sw, each phase ceil(Dp / sd) x ceil(Hp / sh)
+// x ceil(Wp / sw) (zeros where no element falls; 64 elements readable past the end). (Stride 1:
+// the padded image.) out[co][r * out_w + ow] (+)= the convolution for output rows r in [r0, r1),
+// out's rows out_d * out_h * out_w apart. Every tap row of the GEMM is then a contiguous run of
+// xp, read in place (no column packing); padding columns are computed in a scratch and dropped.
+using ConvPaddedForwardKernel = void (*)(const char* w, const char* xp, char* out, int64_t cout, const ConvGeom& g,
+                                         int64_t r0, int64_t r1, bool accumulate);
+// Writes that phase-split zero-padded copy of x [planes][depth][height][width] (planes = images
+// x channels) into xp ([planes][phases][phase volume]), every element once; runs in parallel.
+using ConvPadKernel = void (*)(const char* x, char* xp, int64_t planes, const ConvGeom& g);
+// Weight gradient of the same convolution of one image (one group): dw[co][k] +=
+// sum over the output positions p of rows [r0, r1) of grad[co][p] * (tap k of p, read from xp);
+// grad [cout][out_d * out_h * out_w], dw [cout][channels * kd * kh * kw].
+using ConvPaddedWeightGradKernel = void (*)(const char* xp, const char* grad, char* dw, int64_t cout,
+                                            const ConvGeom& g, int64_t r0, int64_t r1);
 
 // Depthwise convolution (groups == input channels g.channels, `mult` output channels each):
 // x [n, C, H, W], out / grad [n, C * mult, out_h, out_w] (output channel oc reads input channel
@@ -107,13 +127,30 @@ using AvgPoolBackwardKernel = void (*)(const char* grad, char* grad_in, const Po
 // Adaptive average pooling: window i spans [floor(i*H/OH), ceil((i+1)*H/OH)).
 using AdaptiveAvgPoolKernel = void (*)(const char* x, char* out, const PoolGeom& g);
 using AdaptiveAvgPoolBackwardKernel = void (*)(const char* grad, char* grad_in, const PoolGeom& g);
+// Adaptive max pooling (windows as for the average) with the flat index of each maximum, as
+// max pooling records it; the backward is max pooling's scatter.
+using AdaptiveMaxPoolKernel = void (*)(const char* x, char* out, int64_t* indices, const PoolGeom& g);
+// 3-D max pooling finishes along depth after the 2-D pass over every depth slice: x [planes,
+// depth, inner] holds each slice's window maxima and x_idx their flat in-slice indices. Window
+// od takes the slices first[od] + t * step for t < count[od] (count >= 1); out [planes, out_d,
+// inner] gets the max (first one; NaN wins) and idx its index d * slice + x_idx in the volume.
+struct DepthPoolGeom {
+  int64_t planes, depth, out_d, inner, slice, step;
+  const int64_t* first;
+  const int64_t* count;
+};
+using MaxPoolDepthKernel = void (*)(const char* x, const int64_t* x_idx, char* out, int64_t* idx,
+                                    const DepthPoolGeom& g);
 // Resampling planes through per-axis source maps (pad modes, nearest resize):
 // out[p][i][j] = x[p][rows[i]][cols[j]], or `fill` where rows[i] or cols[j] is -1. The backward
-// zeroes grad_in and adds each grad element back at its source.
+// zeroes grad_in and adds each grad element back at its source. Volumes (3-D pads) add a depth
+// map: out[p][k][i][j] = x[p][depths[k]][rows[i]][cols[j]] (depths null: depth 1).
 struct RemapGeom {
   int64_t planes, height, width, out_h, out_w;
   const int64_t* rows;
   const int64_t* cols;
+  int64_t depth = 1, out_d = 1;
+  const int64_t* depths = nullptr;
 };
 using Remap2dKernel = void (*)(const char* x, char* out, const RemapGeom& g, double fill);
 using Remap2dBackwardKernel = void (*)(const char* grad, char* grad_in, const RemapGeom& g);
@@ -207,6 +244,25 @@ using PointwiseLossKernel = void (*)(const char* input, const char* target, char
 using PointwiseLossBackwardKernel = void (*)(const char* grad, int64_t grad_stride, double scale, const char* input,
                                              const char* target, char* grad_input, char* grad_target,
                                              const PointwiseLossGeom& g);
+
+// ---- ctc (cpu/loss/ctc.cpp) ----
+// Connectionist temporal classification over log_probs [T, N, C] (contiguous): item b has
+// input_lengths[b] <= T frames and target_lengths[b] labels at targets + target_offsets[b]
+// (validated: in [0, C), none equal to blank). log_alpha [N, T, 2 * max_target + 1] receives the
+// forward variables (log space) and nll [N] the negative log-likelihood (inf when no alignment).
+struct CtcGeom {
+  int64_t T, N, C, max_target, blank;
+  const int64_t* input_lengths;
+  const int64_t* target_lengths;
+  const int64_t* target_offsets;
+  const int64_t* targets;
+};
+using CtcLossKernel = void (*)(const char* log_probs, char* nll, char* log_alpha, const CtcGeom& g);
+// grad [T, N, C] = (exp(lp) - exp(log(sum of alpha * beta over the label's positions) + nll - lp))
+// * grad_out[b] for t < input_lengths[b] (PyTorch's formula: the gradient of the logits when
+// log_probs is a log_softmax), zero after; zero for the whole item when zero_infinity and nll is inf.
+using CtcLossBackwardKernel = void (*)(const char* grad_out, const char* log_probs, const char* nll,
+                                       const char* log_alpha, char* grad, const CtcGeom& g, bool zero_infinity);
 
 // ---- image (cpu/image) ----
 // A batch of images [images, channels, height, width] resampled into [images, channels, out_h,
@@ -403,6 +459,9 @@ struct KernelTable {
   Im2colKernel im2col[kNumDTypes] = {};
   Col2imKernel col2im[kNumDTypes] = {};
   ConvForwardKernel conv2d_forward[kNumDTypes] = {};
+  ConvPaddedForwardKernel conv_padded_forward[kNumDTypes] = {};
+  ConvPaddedWeightGradKernel conv_padded_weight_grad[kNumDTypes] = {};
+  ConvPadKernel conv_pad[kNumDTypes] = {};
   DepthwiseForwardKernel depthwise_forward[kNumDTypes] = {};
   DepthwiseInputGradKernel depthwise_input_grad[kNumDTypes] = {};
   DepthwiseWeightGradKernel depthwise_weight_grad[kNumDTypes] = {};
@@ -413,6 +472,8 @@ struct KernelTable {
   AvgPoolBackwardKernel avg_pool2d_backward[kNumDTypes] = {};
   AdaptiveAvgPoolKernel adaptive_avg_pool2d[kNumDTypes] = {};
   AdaptiveAvgPoolBackwardKernel adaptive_avg_pool2d_backward[kNumDTypes] = {};
+  AdaptiveMaxPoolKernel adaptive_max_pool2d[kNumDTypes] = {};
+  MaxPoolDepthKernel max_pool_depth[kNumDTypes] = {};
   Remap2dKernel remap2d[kNumDTypes] = {};
   Remap2dBackwardKernel remap2d_backward[kNumDTypes] = {};
   BilinearKernel upsample_bilinear2d[kNumDTypes] = {};
@@ -436,6 +497,9 @@ struct KernelTable {
   AdamKernel adam[kNumDTypes] = {};
   RmspropKernel rmsprop[kNumDTypes] = {};
   AdagradKernel adagrad[kNumDTypes] = {};
+  // ---- ctc (cpu/loss/ctc.cpp) ----
+  CtcLossKernel ctc_loss[kNumDTypes] = {};
+  CtcLossBackwardKernel ctc_loss_backward[kNumDTypes] = {};
   // ---- image (cpu/image) ----
   ImageRemapKernel image_remap[kNumDTypes] = {};
   ImageAffineKernel image_affine[kNumDTypes] = {};

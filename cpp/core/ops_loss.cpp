@@ -1,4 +1,7 @@
 // Loss front ends: target layouts and validation, then one fused kernel per forward / backward.
+#include <algorithm>
+#include <vector>
+
 #include "core/frontend.h"
 #include "tensorforge/nn_ops.h"
 
@@ -265,6 +268,110 @@ std::pair<Tensor, Tensor> pointwise_loss_backward(PointwiseLoss kind, const Tens
     need(K().pointwise_loss_backward[static_cast<int>(dt)], op, dt)(ptr(up.grad), up.stride, up.scale, ptr(p.x),
                                                                     ptr(p.y), ptr(gx), ptr(gy), p.g);
   return {gx, gy};
+}
+
+// ---- ctc ----
+
+namespace {
+
+// Validated, contiguous operands of ctc_loss and the kernels' geometry (pointing into them).
+struct CtcProblem {
+  Tensor lp, targets, input_lengths, target_lengths;
+  std::vector<int64_t> offsets;
+  kernels::CtcGeom g;
+};
+
+Tensor lengths_of(const Tensor& t, int64_t n, const char* op, const char* what) {
+  check_defined(t, op, what);
+  if (is_floating(t.dtype()) || t.dtype() == DType::Bool)
+    fail<DTypeError>(op, what, " must be integers, got ", dtype_name(t.dtype()));
+  if (t.ndim() != 1 || t.shape()[0] != n)
+    fail<ShapeError>(op, "expected ", what, " of shape [", n, "], got ", shape_str(t.shape()));
+  return to_dtype(contiguous(t), DType::Int64, true);
+}
+
+void prepare_ctc(CtcProblem& p, const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                 const Tensor& target_lengths, int64_t blank, const char* op) {
+  check_defined(log_probs, op);
+  check_defined(targets, op, "targets");
+  if (!is_floating(log_probs.dtype()))
+    fail<DTypeError>(op, "expected floating log_probs, got ", dtype_name(log_probs.dtype()));
+  if (log_probs.ndim() != 3)
+    fail<ShapeError>(op, "expected log_probs of shape (T, N, C), got ", shape_str(log_probs.shape()));
+  const int64_t T = log_probs.shape()[0], N = log_probs.shape()[1], C = log_probs.shape()[2];
+  if (blank < 0 || blank >= C) fail<ValueError>(op, "blank must be in label range [0, ", C, "), got ", blank);
+  if (is_floating(targets.dtype()) || targets.dtype() == DType::Bool)
+    fail<DTypeError>(op, "targets must be integers, got ", dtype_name(targets.dtype()));
+  if (targets.ndim() != 1 && !(targets.ndim() == 2 && targets.shape()[0] == N))
+    fail<ShapeError>(op, "expected targets of shape (N, S) or (sum(target_lengths)), got ", shape_str(targets.shape()),
+                     " for ", N, " sequences");
+  p.lp = contiguous(log_probs);
+  p.targets = to_dtype(contiguous(targets), DType::Int64, true);
+  p.input_lengths = lengths_of(input_lengths, N, op, "input_lengths");
+  p.target_lengths = lengths_of(target_lengths, N, op, "target_lengths");
+  const int64_t* il = p.input_lengths.data<int64_t>();
+  const int64_t* tl = p.target_lengths.data<int64_t>();
+  const int64_t* tg = p.targets.data<int64_t>();
+  const bool padded = targets.ndim() == 2;
+  const int64_t width = padded ? targets.shape()[1] : 0;
+  int64_t offset = 0, max_target = padded ? width : 0;
+  p.offsets.resize(static_cast<size_t>(N));
+  for (int64_t b = 0; b < N; ++b) {
+    if (il[b] < 0 || il[b] > T)
+      fail<ValueError>(op, "expected input_lengths in [0, ", T, "], got ", il[b], " for sequence ", b);
+    if (tl[b] < 0 || (padded && tl[b] > width))
+      fail<ValueError>(op, "expected target_lengths in [0, ", padded ? width : tl[b], "], got ", tl[b],
+                       " for sequence ", b);
+    p.offsets[static_cast<size_t>(b)] = padded ? b * width : offset;
+    offset += tl[b];
+    max_target = std::max(max_target, tl[b]);
+  }
+  if (!padded && offset > targets.numel())
+    fail<ShapeError>(op, "target_lengths sum to ", offset, " but targets holds ", targets.numel(), " labels");
+  for (int64_t b = 0; b < N; ++b)
+    for (int64_t s = 0; s < tl[b]; ++s) {
+      const int64_t v = tg[p.offsets[static_cast<size_t>(b)] + s];
+      if (v < 0 || v >= C || v == blank)
+        fail<IndexError>(op, "target ", v, " of sequence ", b, " must be a label in [0, ", C, ") other than blank ",
+                         blank);
+    }
+  p.g = {T, N, C, max_target, blank, il, tl, p.offsets.data(), tg};
+}
+
+}  // namespace
+
+std::pair<Tensor, Tensor> ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                                   const Tensor& target_lengths, int64_t blank) {
+  const char* op = "ctc_loss";
+  CtcProblem p;
+  prepare_ctc(p, log_probs, targets, input_lengths, target_lengths, blank, op);
+  const DType dt = log_probs.dtype();
+  Tensor nll = Tensor::empty({p.g.N}, dt);
+  Tensor log_alpha = Tensor::empty({p.g.N, p.g.T, 2 * p.g.max_target + 1}, dt);
+  if (p.g.N > 0)
+    need(K().ctc_loss[static_cast<int>(dt)], op, dt)(static_cast<const char*>(p.lp.data_ptr()), ptr(nll),
+                                                     ptr(log_alpha), p.g);
+  return {nll, log_alpha};
+}
+
+Tensor ctc_loss_backward(const Tensor& grad, const Tensor& log_probs, const Tensor& targets,
+                         const Tensor& input_lengths, const Tensor& target_lengths, const Tensor& nll,
+                         const Tensor& log_alpha, int64_t blank, bool zero_infinity) {
+  const char* op = "ctc_loss_backward";
+  CtcProblem p;
+  prepare_ctc(p, log_probs, targets, input_lengths, target_lengths, blank, op);
+  const DType dt = log_probs.dtype();
+  check_defined(grad, op, "grad");
+  if (grad.shape() != Shape{p.g.N} || nll.shape() != Shape{p.g.N} ||
+      log_alpha.shape() != Shape({p.g.N, p.g.T, 2 * p.g.max_target + 1}))
+    fail<ShapeError>(op, "grad ", shape_str(grad.shape()), ", nll ", shape_str(nll.shape()), " and log_alpha ",
+                     shape_str(log_alpha.shape()), " do not match log_probs ", shape_str(log_probs.shape()));
+  const Tensor g = as_contiguous(grad, dt), n = as_contiguous(nll, dt), a = as_contiguous(log_alpha, dt);
+  Tensor out = Tensor::empty(log_probs.shape(), dt);
+  if (out.numel() > 0)
+    need(K().ctc_loss_backward[static_cast<int>(dt)], op, dt)(ptr(g), static_cast<const char*>(p.lp.data_ptr()),
+                                                              ptr(n), ptr(a), ptr(out), p.g, zero_infinity);
+  return out;
 }
 
 }  // namespace tensorforge

@@ -166,6 +166,275 @@ Tensor adaptive_avg_pool2d_backward(const Tensor& grad, const Shape& input_shape
   return out;
 }
 
+std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, std::vector<int64_t> output_size) {
+  const char* op = "adaptive_max_pool2d";
+  Pooled p = prepare(input, op);
+  auto [oh, ow] = two(output_size, op, "output_size");
+  if (oh <= 0 || ow <= 0) fail<ValueError>(op, "output size must be positive, got ", shape_str(output_size));
+  p.g.out_h = oh;
+  p.g.out_w = ow;
+  Tensor out = Tensor::empty(out_shape(p), input.dtype());
+  Tensor idx = Tensor::empty(out_shape(p), DType::Int64);
+  need(K().adaptive_max_pool2d[static_cast<int>(input.dtype())], op, input.dtype())(
+      static_cast<const char*>(p.x.data_ptr()), static_cast<char*>(out.data_ptr()), idx.data<int64_t>(), p.g);
+  return {out, idx};
+}
+
+// ---- 3-D pooling: the 2-D kernels over every depth slice, then a pass along depth ----
+// The windows and divisors of max, average and adaptive pooling are products of per-axis ones,
+// so pooling [D, H, W] is pooling each [H, W] slice, then pooling [D, out_h * out_w] with
+// windows (kd, 1).
+
+namespace {
+
+struct Dims3 {
+  int64_t d, h, w;
+};
+
+Dims3 three(const std::vector<int64_t>& v, const char* op, const char* what) {
+  if (v.size() != 1 && v.size() != 3) fail<ValueError>(op, what, " must have 1 or 3 values, got ", v.size());
+  return v.size() == 1 ? Dims3{v[0], v[0], v[0]} : Dims3{v[0], v[1], v[2]};
+}
+
+struct Volume {
+  Shape batch;  // leading dims (N, C) or (C)
+  int64_t planes, depth, height, width;
+};
+
+Volume volume_of(const Shape& shape, DType dt, const char* op) {
+  const int64_t nd = static_cast<int64_t>(shape.size());
+  if (nd != 4 && nd != 5)
+    fail<ShapeError>(op, "expected 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got ", shape_str(shape));
+  if (!is_floating(dt)) fail<DTypeError>(op, "expected a floating input, got ", dtype_name(dt));
+  Volume v{Shape(shape.begin(), shape.end() - 3), 1, shape[nd - 3], shape[nd - 2], shape[nd - 1]};
+  if (v.depth <= 0 || v.height <= 0 || v.width <= 0)
+    fail<ShapeError>(op, "input of shape ", shape_str(shape), " has an empty volume");
+  for (int64_t b : v.batch) v.planes *= b;
+  return v;
+}
+
+// Both passes of one 3-D pooling: `slices` pools [planes * depth, H, W] to [.., out_h, out_w];
+// `along` pools [planes, depth, out_h * out_w] to [planes, out_d, out_h * out_w]; first / count
+// list the depth taps of each output slice for max pooling.
+struct Plan3 {
+  Volume v;
+  kernels::PoolGeom slices, along;
+  std::vector<int64_t> first, count;
+  int64_t step = 1;
+  Shape out_shape() const {
+    Shape s = v.batch;
+    s.push_back(along.out_h);
+    s.push_back(slices.out_h);
+    s.push_back(slices.out_w);
+    return s;
+  }
+  kernels::DepthPoolGeom depth_geom() const {
+    return {v.planes, v.depth, along.out_h, slices.out_h * slices.out_w, v.height * v.width, step, first.data(),
+            count.data()};
+  }
+};
+
+Plan3 plan3(const Volume& v) {
+  Plan3 p;
+  p.v = v;
+  p.slices = {v.planes * v.depth, v.height, v.width, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, true, 0};
+  return p;
+}
+
+void set_along(Plan3& p, int64_t out_d) {
+  const int64_t inner = p.slices.out_h * p.slices.out_w;
+  p.along = {p.v.planes, p.v.depth, inner, out_d, inner, 1, 1, 1, 1, 0, 0, 1, 1, true, 0};
+}
+
+Plan3 plan_window3(const Shape& shape, DType dt, const std::vector<int64_t>& kernel, const std::vector<int64_t>& stride,
+                   const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, bool ceil_mode,
+                   const char* op) {
+  Plan3 p = plan3(volume_of(shape, dt, op));
+  const Dims3 k = three(kernel, op, "kernel_size"), s = stride.empty() ? k : three(stride, op, "stride");
+  const Dims3 pad = three(padding, op, "padding"), dil = three(dilation, op, "dilation");
+  if (k.d <= 0 || k.h <= 0 || k.w <= 0) fail<ValueError>(op, "kernel size must be greater than zero, got ", shape_str(kernel));
+  if (s.d <= 0 || s.h <= 0 || s.w <= 0) fail<ValueError>(op, "stride must be greater than zero, got ", shape_str(stride));
+  if (dil.d <= 0 || dil.h <= 0 || dil.w <= 0)
+    fail<ValueError>(op, "dilation must be greater than zero, got ", shape_str(dilation));
+  auto half = [](int64_t pp, int64_t kk, int64_t dd) { return pp >= 0 && pp <= (dd * (kk - 1) + 1) / 2; };
+  if (!half(pad.d, k.d, dil.d) || !half(pad.h, k.h, dil.h) || !half(pad.w, k.w, dil.w))
+    fail<ValueError>(op, "pad should be at most half of effective kernel size, but got pad=", shape_str(padding),
+                     ", kernel_size=", shape_str(kernel));
+  const int64_t od = pool_out(p.v.depth, k.d, s.d, pad.d, dil.d, ceil_mode);
+  const int64_t oh = pool_out(p.v.height, k.h, s.h, pad.h, dil.h, ceil_mode);
+  const int64_t ow = pool_out(p.v.width, k.w, s.w, pad.w, dil.w, ceil_mode);
+  if (od <= 0 || oh <= 0 || ow <= 0)
+    fail<ShapeError>(op, "output size (", od, ", ", oh, ", ", ow, ") is too small for input (", p.v.depth, ", ",
+                     p.v.height, ", ", p.v.width, ") with kernel ", shape_str(kernel));
+  kernels::PoolGeom& g = p.slices;
+  g.out_h = oh;
+  g.out_w = ow;
+  g.kh = k.h;
+  g.kw = k.w;
+  g.sh = s.h;
+  g.sw = s.w;
+  g.ph = pad.h;
+  g.pw = pad.w;
+  g.dh = dil.h;
+  g.dw = dil.w;
+  set_along(p, od);
+  p.along.kh = k.d;
+  p.along.sh = s.d;
+  p.along.ph = pad.d;
+  p.along.dh = dil.d;
+  p.step = dil.d;
+  for (int64_t o = 0; o < od; ++o) {  // the depth taps inside the input
+    const int64_t start = o * s.d - pad.d;
+    const int64_t t0 = start < 0 ? (-start + dil.d - 1) / dil.d : 0;
+    const int64_t t1 = start > p.v.depth - 1 ? 0 : std::min(k.d, (p.v.depth - 1 - start) / dil.d + 1);
+    if (t1 <= t0) fail<ShapeError>(op, "window ", o, " along depth holds no input for input ", shape_str(shape));
+    p.first.push_back(start + t0 * dil.d);
+    p.count.push_back(t1 - t0);
+  }
+  return p;
+}
+
+Plan3 plan_adaptive3(const Shape& shape, DType dt, const std::vector<int64_t>& output_size, const char* op) {
+  Plan3 p = plan3(volume_of(shape, dt, op));
+  const Dims3 o = three(output_size, op, "output_size");
+  if (o.d <= 0 || o.h <= 0 || o.w <= 0) fail<ValueError>(op, "output size must be positive, got ", shape_str(output_size));
+  p.slices.out_h = o.h;
+  p.slices.out_w = o.w;
+  set_along(p, o.d);
+  for (int64_t i = 0; i < o.d; ++i) {
+    const int64_t d0 = i * p.v.depth / o.d, d1 = ((i + 1) * p.v.depth + o.d - 1) / o.d;
+    p.first.push_back(d0);
+    p.count.push_back(d1 - d0);
+  }
+  return p;
+}
+
+const char* cptr(const Tensor& t) { return static_cast<const char*>(t.data_ptr()); }
+char* mptr(const Tensor& t) { return static_cast<char*>(t.data_ptr()); }
+
+// The maxima of every slice, then along depth.
+std::pair<Tensor, Tensor> max3(const Plan3& p, const Tensor& input, kernels::MaxPoolKernel slice_kernel, const char* op) {
+  const DType dt = input.dtype();
+  const Tensor x = contiguous(input);
+  const int64_t inner = p.slices.out_h * p.slices.out_w;
+  Tensor m = Tensor::empty({p.v.planes * p.v.depth, inner}, dt), mi = Tensor::empty(m.shape(), DType::Int64);
+  Tensor out = Tensor::empty(p.out_shape(), dt), idx = Tensor::empty(p.out_shape(), DType::Int64);
+  if (out.numel() == 0) return {out, idx};
+  need(slice_kernel, op, dt)(cptr(x), mptr(m), mi.data<int64_t>(), p.slices);
+  need(K().max_pool_depth[static_cast<int>(dt)], op, dt)(cptr(m), mi.data<int64_t>(), mptr(out), idx.data<int64_t>(),
+                                                         p.depth_geom());
+  return {out, idx};
+}
+
+using MeanKernel = kernels::AvgPoolKernel;
+using MeanBackwardKernel = kernels::AvgPoolBackwardKernel;
+
+Tensor mean3(const Plan3& p, const Tensor& input, MeanKernel slice_kernel, MeanKernel along_kernel, const char* op) {
+  const DType dt = input.dtype();
+  const Tensor x = contiguous(input);
+  Tensor m = Tensor::empty({p.v.planes * p.v.depth, p.slices.out_h * p.slices.out_w}, dt);
+  Tensor out = Tensor::empty(p.out_shape(), dt);
+  if (out.numel() == 0) return out;
+  need(slice_kernel, op, dt)(cptr(x), mptr(m), p.slices);
+  need(along_kernel, op, dt)(cptr(m), mptr(out), p.along);
+  return out;
+}
+
+Tensor mean3_backward(const Plan3& p, const Tensor& grad, MeanBackwardKernel slice_kernel,
+                      MeanBackwardKernel along_kernel, const Shape& input_shape, const char* op) {
+  const DType dt = grad.dtype();
+  if (grad.shape() != p.out_shape())
+    fail<ShapeError>(op, "grad ", shape_str(grad.shape()), " does not match the output ", shape_str(p.out_shape()));
+  const Tensor g = contiguous(grad);
+  Tensor m = Tensor::empty({p.v.planes * p.v.depth, p.slices.out_h * p.slices.out_w}, dt);
+  Tensor out = Tensor::empty(input_shape, dt);
+  if (out.numel() == 0) return out;
+  if (g.numel() == 0) {
+    fill_(out, 0.0);
+    return out;
+  }
+  need(along_kernel, op, dt)(cptr(g), mptr(m), p.along);
+  need(slice_kernel, op, dt)(cptr(m), mptr(out), p.slices);
+  return out;
+}
+
+}  // namespace
+
+std::pair<Tensor, Tensor> max_pool3d(const Tensor& input, std::vector<int64_t> kernel, std::vector<int64_t> stride,
+                                     std::vector<int64_t> padding, std::vector<int64_t> dilation, bool ceil_mode) {
+  check_defined(input, "max_pool3d");
+  const Plan3 p = plan_window3(input.shape(), input.dtype(), kernel, stride, padding, dilation, ceil_mode, "max_pool3d");
+  return max3(p, input, K().max_pool2d[static_cast<int>(input.dtype())], "max_pool3d");
+}
+
+std::pair<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, std::vector<int64_t> output_size) {
+  check_defined(input, "adaptive_max_pool3d");
+  const Plan3 p = plan_adaptive3(input.shape(), input.dtype(), output_size, "adaptive_max_pool3d");
+  return max3(p, input, K().adaptive_max_pool2d[static_cast<int>(input.dtype())], "adaptive_max_pool3d");
+}
+
+Tensor max_pool3d_backward(const Tensor& grad, const Tensor& indices, const Shape& input_shape) {
+  const char* op = "max_pool3d_backward";
+  check_defined(grad, op);
+  const Volume v = volume_of(input_shape, grad.dtype(), op);
+  if (indices.shape() != grad.shape() || indices.dtype() != DType::Int64 || grad.ndim() != static_cast<int64_t>(input_shape.size()))
+    fail<ShapeError>(op, "indices ", shape_str(indices.shape()), " do not match grad ", shape_str(grad.shape()));
+  const int64_t nd = grad.ndim(), od = grad.shape()[nd - 3], oh = grad.shape()[nd - 2], ow = grad.shape()[nd - 1];
+  // The scatter of max_pool2d with each volume as one plane of depth * height rows.
+  const kernels::PoolGeom g{v.planes, v.depth * v.height, v.width, od * oh, ow, 1, 1, 1, 1, 0, 0, 1, 1, true, 0};
+  const Tensor gr = contiguous(grad), idx = contiguous(indices);
+  Tensor out = Tensor::empty(input_shape, grad.dtype());
+  need(K().max_pool2d_backward[static_cast<int>(grad.dtype())], op, grad.dtype())(cptr(gr), idx.data<int64_t>(),
+                                                                                  mptr(out), g);
+  return out;
+}
+
+Tensor avg_pool3d(const Tensor& input, std::vector<int64_t> kernel, std::vector<int64_t> stride,
+                  std::vector<int64_t> padding, bool ceil_mode, bool count_include_pad, int64_t divisor_override) {
+  const char* op = "avg_pool3d";
+  check_defined(input, op);
+  if (divisor_override < 0) fail<ValueError>(op, "divisor must be not zero, got ", divisor_override);
+  Plan3 p = plan_window3(input.shape(), input.dtype(), kernel, stride, padding, {1}, ceil_mode, op);
+  p.slices.count_include_pad = p.along.count_include_pad = count_include_pad;
+  p.slices.divisor = divisor_override ? 1 : 0;  // sums first when the divisor is overridden
+  p.along.divisor = divisor_override;
+  const int d = static_cast<int>(input.dtype());
+  return mean3(p, input, K().avg_pool2d[d], K().avg_pool2d[d], op);
+}
+
+Tensor avg_pool3d_backward(const Tensor& grad, const Shape& input_shape, std::vector<int64_t> kernel,
+                           std::vector<int64_t> stride, std::vector<int64_t> padding, bool ceil_mode,
+                           bool count_include_pad, int64_t divisor_override) {
+  const char* op = "avg_pool3d_backward";
+  check_defined(grad, op);
+  Plan3 p = plan_window3(input_shape, grad.dtype(), kernel, stride, padding, {1}, ceil_mode, op);
+  p.slices.count_include_pad = p.along.count_include_pad = count_include_pad;
+  p.slices.divisor = divisor_override ? 1 : 0;
+  p.along.divisor = divisor_override;
+  const int d = static_cast<int>(grad.dtype());
+  return mean3_backward(p, grad, K().avg_pool2d_backward[d], K().avg_pool2d_backward[d], input_shape, op);
+}
+
+Tensor adaptive_avg_pool3d(const Tensor& input, std::vector<int64_t> output_size) {
+  const char* op = "adaptive_avg_pool3d";
+  check_defined(input, op);
+  const Plan3 p = plan_adaptive3(input.shape(), input.dtype(), output_size, op);
+  const int d = static_cast<int>(input.dtype());
+  return mean3(p, input, K().adaptive_avg_pool2d[d], K().adaptive_avg_pool2d[d], op);
+}
+
+Tensor adaptive_avg_pool3d_backward(const Tensor& grad, const Shape& input_shape) {
+  const char* op = "adaptive_avg_pool3d_backward";
+  check_defined(grad, op);
+  if (grad.ndim() != static_cast<int64_t>(input_shape.size()) || grad.ndim() < 3)
+    fail<ShapeError>(op, "grad ", shape_str(grad.shape()), " does not match the input ", shape_str(input_shape));
+  const std::vector<int64_t> size(grad.shape().end() - 3, grad.shape().end());
+  const Plan3 p = plan_adaptive3(input_shape, grad.dtype(), size, op);
+  const int d = static_cast<int>(grad.dtype());
+  return mean3_backward(p, grad, K().adaptive_avg_pool2d_backward[d], K().adaptive_avg_pool2d_backward[d],
+                        input_shape, op);
+}
+
 // ---- pad and interpolate ----
 
 namespace {
@@ -196,13 +465,20 @@ std::vector<int64_t> pad_map(int64_t size, int64_t left, int64_t right, PadMode 
   return map;
 }
 
-// The geometry of a pad over the last one or two dims: input and output as planes.
+// The geometry of a pad over the last one, two or three dims: input and output as planes (or
+// volumes of depth slices).
 struct Padded {
   PadMode mode;
   Shape out_shape;
-  std::vector<int64_t> rows, cols;
+  std::vector<int64_t> rows, cols, depths;
   kernels::RemapGeom geom() const {
-    return {0, 0, 0, static_cast<int64_t>(rows.size()), static_cast<int64_t>(cols.size()), rows.data(), cols.data()};
+    kernels::RemapGeom g{0, 0, 0, static_cast<int64_t>(rows.size()), static_cast<int64_t>(cols.size()), rows.data(),
+                         cols.data()};
+    if (!depths.empty()) {
+      g.out_d = static_cast<int64_t>(depths.size());
+      g.depths = depths.data();
+    }
+    return g;
   }
 };
 
@@ -213,9 +489,10 @@ Padded plan_pad(const Shape& shape, const std::vector<int64_t>& pads, const std:
     fail<ValueError>("pad", "padding length should be at most twice the input dimension, got padding ",
                      shape_str(pads), " for input ", shape_str(shape));
   Padded p{pad_mode(mode_name), shape, {}, {}};
-  if (p.mode != PadMode::Constant && !((npad == 2 && (ndim == 2 || ndim == 3)) || (npad == 4 && (ndim == 3 || ndim == 4))))
-    fail<ValueError>("pad", mode_name, " padding supports 2 values for 2-D/3-D input or 4 for 3-D/4-D input, got ",
-                     npad, " values for input ", shape_str(shape));
+  if (p.mode != PadMode::Constant && !((npad == 2 && (ndim == 2 || ndim == 3)) || (npad == 4 && (ndim == 3 || ndim == 4)) ||
+                                       (npad == 6 && (ndim == 4 || ndim == 5))))
+    fail<ValueError>("pad", mode_name, " padding supports 2 values for 2-D/3-D input, 4 for 3-D/4-D input or 6 for ",
+                     "4-D/5-D input, got ", npad, " values for input ", shape_str(shape));
   for (int64_t i = 0; i < npad / 2; ++i) {
     const int64_t dim = ndim - 1 - i, size = shape[dim], left = pads[2 * i], right = pads[2 * i + 1];
     if (size + left + right < 0 || (p.mode != PadMode::Constant && size + left + right <= 0))
@@ -230,9 +507,10 @@ Padded plan_pad(const Shape& shape, const std::vector<int64_t>& pads, const std:
     p.out_shape[dim] = size + left + right;
   }
   if (p.mode != PadMode::Constant) {
-    const int64_t w = shape[ndim - 1], h = npad == 4 ? shape[ndim - 2] : 1;
+    const int64_t w = shape[ndim - 1], h = npad >= 4 ? shape[ndim - 2] : 1;
     p.cols = pad_map(w, pads[0], pads[1], p.mode);
-    p.rows = npad == 4 ? pad_map(h, pads[2], pads[3], p.mode) : std::vector<int64_t>{0};
+    p.rows = npad >= 4 ? pad_map(h, pads[2], pads[3], p.mode) : std::vector<int64_t>{0};
+    if (npad == 6) p.depths = pad_map(shape[ndim - 3], pads[4], pads[5], p.mode);
   }
   return p;
 }
@@ -255,10 +533,11 @@ kernels::RemapGeom plane_geom(const Padded& p, const Shape& in_shape, int64_t np
   kernels::RemapGeom g = p.geom();
   const int64_t ndim = static_cast<int64_t>(in_shape.size());
   g.width = in_shape[ndim - 1];
-  g.height = npad == 4 ? in_shape[ndim - 2] : 1;
+  g.height = npad >= 4 ? in_shape[ndim - 2] : 1;
+  g.depth = npad == 6 ? in_shape[ndim - 3] : 1;
   int64_t numel = 1;
   for (int64_t d : in_shape) numel *= d;
-  g.planes = numel / std::max<int64_t>(1, g.height * g.width);
+  g.planes = numel / std::max<int64_t>(1, g.depth * g.height * g.width);
   return g;
 }
 
@@ -311,9 +590,10 @@ enum class Resize { Nearest, NearestExact, Linear };
 
 struct Resampled {
   Resize mode;
-  int64_t spatial;  // 1 (N, C, L) or 2 (N, C, H, W)
-  kernels::ResizeGeom g;
-  std::vector<int64_t> rows, cols;  // nearest modes: source maps
+  int64_t spatial;  // 1 (N, C, L), 2 (N, C, H, W) or 3 (N, C, D, H, W)
+  kernels::ResizeGeom g;      // the (H, W) planes (every depth slice for volumes)
+  kernels::ResizeGeom along;  // trilinear: the depth pass over [planes, D, out_h * out_w]
+  std::vector<int64_t> rows, cols, depths;  // nearest modes: source maps
   Shape out_shape;
 };
 
@@ -332,78 +612,113 @@ std::vector<int64_t> nearest_map(int64_t in, int64_t out, double user_scale, boo
   return map;
 }
 
+// Trilinear is separable: bilinear over each depth slice, then linear along depth (a bilinear
+// pass whose width is left as it is).
 Resampled plan_resize(const Shape& shape, DType dt, const std::vector<int64_t>& size, const std::vector<double>& scales,
                       const std::string& mode, bool align_corners, const char* op) {
   const int64_t ndim = static_cast<int64_t>(shape.size());
-  if (ndim != 3 && ndim != 4)
-    fail<ShapeError>(op, "expected 3-D (N, C, L) or 4-D (N, C, H, W) input, got ", shape_str(shape));
+  if (ndim < 3 || ndim > 5)
+    fail<ShapeError>(op, "expected 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, got ",
+                     shape_str(shape));
   if (!is_floating(dt)) fail<DTypeError>(op, "expected a floating input, got ", dtype_name(dt));
   Resampled r;
   r.spatial = ndim - 2;
+  static const char* const kLinear[] = {"", "linear", "bilinear", "trilinear"};
   if (mode == "nearest") r.mode = Resize::Nearest;
   else if (mode == "nearest-exact") r.mode = Resize::NearestExact;
-  else if ((mode == "linear" && r.spatial == 1) || (mode == "bilinear" && r.spatial == 2)) r.mode = Resize::Linear;
+  else if (mode == kLinear[r.spatial]) r.mode = Resize::Linear;
   else
     fail<ValueError>(op, "mode '", mode, "' is not supported for ", ndim, "-D input (nearest, nearest-exact, ",
-                     r.spatial == 1 ? "linear" : "bilinear", ")");
+                     kLinear[r.spatial], ")");
   if (static_cast<int64_t>(size.size()) != r.spatial || (!scales.empty() && static_cast<int64_t>(scales.size()) != r.spatial))
     fail<ValueError>(op, "expected ", r.spatial, " output sizes (and scales), got size ", shape_str(size), " for input ",
                      shape_str(shape));
   for (int64_t i = 0; i < r.spatial; ++i)
     if (size[i] <= 0 || shape[2 + i] <= 0)
       fail<ValueError>(op, "input ", shape_str(shape), " and output size ", shape_str(size), " must be positive");
-  const int64_t h = r.spatial == 2 ? shape[2] : 1, w = shape[ndim - 1];
-  const int64_t oh = r.spatial == 2 ? size[0] : 1, ow = size[r.spatial - 1];
-  const double sh = r.spatial == 2 && !scales.empty() ? scales[0] : 0.0;
-  const double sw = scales.empty() ? 0.0 : scales[r.spatial - 1];
-  r.g = {shape[0] * shape[1], h, w, oh, ow, sh, sw, align_corners};
+  auto scale = [&](int64_t i) { return scales.empty() ? 0.0 : scales[i]; };
+  const int64_t d = r.spatial == 3 ? shape[2] : 1, od = r.spatial == 3 ? size[0] : 1;
+  const int64_t h = r.spatial >= 2 ? shape[ndim - 2] : 1, w = shape[ndim - 1];
+  const int64_t oh = r.spatial >= 2 ? size[r.spatial - 2] : 1, ow = size[r.spatial - 1];
+  const double sd = r.spatial == 3 ? scale(0) : 0.0, sh = r.spatial >= 2 ? scale(r.spatial - 2) : 0.0;
+  const double sw = scale(r.spatial - 1);
+  const int64_t planes = shape[0] * shape[1];
+  r.g = {planes * (r.mode == Resize::Linear ? d : 1), h, w, oh, ow, sh, sw, align_corners};
+  r.along = {planes, d, oh * ow, od, oh * ow, sd, 0.0, align_corners};
   if (r.mode != Resize::Linear) {
     r.rows = nearest_map(h, oh, sh, r.mode == Resize::NearestExact);
     r.cols = nearest_map(w, ow, sw, r.mode == Resize::NearestExact);
+    if (r.spatial == 3) r.depths = nearest_map(d, od, sd, r.mode == Resize::NearestExact);
   }
   r.out_shape = {shape[0], shape[1]};
-  for (int64_t s : size) r.out_shape.push_back(s);
+  for (int64_t v : size) r.out_shape.push_back(v);
   return r;
 }
 
 kernels::RemapGeom remap_geom(const Resampled& r) {
-  return {r.g.planes, r.g.height, r.g.width, r.g.out_h, r.g.out_w, r.rows.data(), r.cols.data()};
+  kernels::RemapGeom g{r.g.planes, r.g.height, r.g.width, r.g.out_h, r.g.out_w, r.rows.data(), r.cols.data()};
+  if (!r.depths.empty()) {
+    g.depth = r.along.height;
+    g.out_d = r.along.out_h;
+    g.depths = r.depths.data();
+  }
+  return g;
 }
 
 }  // namespace
 
 Tensor interpolate(const Tensor& input, std::vector<int64_t> size, std::vector<double> scales, const std::string& mode,
                    bool align_corners) {
-  check_defined(input, "interpolate");
-  const Resampled r = plan_resize(input.shape(), input.dtype(), size, scales, mode, align_corners, "interpolate");
+  const char* op = "interpolate";
+  check_defined(input, op);
+  const Resampled r = plan_resize(input.shape(), input.dtype(), size, scales, mode, align_corners, op);
   const Tensor x = contiguous(input);
   Tensor out = Tensor::empty(r.out_shape, input.dtype());
   if (out.numel() == 0) return out;
   const char* src = static_cast<const char*>(x.data_ptr());
   char* dst = static_cast<char*>(out.data_ptr());
   const DType dt = input.dtype();
-  if (r.mode == Resize::Linear) need(K().upsample_bilinear2d[static_cast<int>(dt)], "interpolate", dt)(src, dst, r.g);
-  else need(K().remap2d[static_cast<int>(dt)], "interpolate", dt)(src, dst, remap_geom(r), 0.0);
+  if (r.mode != Resize::Linear) {
+    need(K().remap2d[static_cast<int>(dt)], op, dt)(src, dst, remap_geom(r), 0.0);
+    return out;
+  }
+  auto bilinear = need(K().upsample_bilinear2d[static_cast<int>(dt)], op, dt);
+  if (r.spatial < 3) {
+    bilinear(src, dst, r.g);
+    return out;
+  }
+  const Tensor slices = Tensor::empty({r.g.planes, r.g.out_h, r.g.out_w}, dt);
+  bilinear(src, static_cast<char*>(slices.data_ptr()), r.g);
+  bilinear(static_cast<const char*>(slices.data_ptr()), dst, r.along);
   return out;
 }
 
 Tensor interpolate_backward(const Tensor& grad, const Shape& input_shape, std::vector<double> scales,
                             const std::string& mode, bool align_corners) {
-  check_defined(grad, "interpolate_backward");
+  const char* op = "interpolate_backward";
+  check_defined(grad, op);
   const std::vector<int64_t> size(grad.shape().begin() + std::min<int64_t>(2, grad.ndim()), grad.shape().end());
-  const Resampled r = plan_resize(input_shape, grad.dtype(), size, scales, mode, align_corners, "interpolate_backward");
+  const Resampled r = plan_resize(input_shape, grad.dtype(), size, scales, mode, align_corners, op);
   if (grad.shape() != r.out_shape)
-    fail<ShapeError>("interpolate_backward", "grad ", shape_str(grad.shape()), " does not match the output ",
-                     shape_str(r.out_shape));
+    fail<ShapeError>(op, "grad ", shape_str(grad.shape()), " does not match the output ", shape_str(r.out_shape));
   const Tensor g = contiguous(grad);
   Tensor gin = Tensor::empty(input_shape, grad.dtype());
   if (gin.numel() == 0) return gin;
   const char* src = static_cast<const char*>(g.data_ptr());
   char* dst = static_cast<char*>(gin.data_ptr());
   const DType dt = grad.dtype();
-  if (r.mode == Resize::Linear)
-    need(K().upsample_bilinear2d_backward[static_cast<int>(dt)], "interpolate_backward", dt)(src, dst, r.g);
-  else need(K().remap2d_backward[static_cast<int>(dt)], "interpolate_backward", dt)(src, dst, remap_geom(r));
+  if (r.mode != Resize::Linear) {
+    need(K().remap2d_backward[static_cast<int>(dt)], op, dt)(src, dst, remap_geom(r));
+    return gin;
+  }
+  auto bilinear = need(K().upsample_bilinear2d_backward[static_cast<int>(dt)], op, dt);
+  if (r.spatial < 3) {
+    bilinear(src, dst, r.g);
+    return gin;
+  }
+  const Tensor slices = Tensor::empty({r.g.planes, r.g.out_h, r.g.out_w}, dt);
+  bilinear(src, static_cast<char*>(slices.data_ptr()), r.along);
+  bilinear(static_cast<const char*>(slices.data_ptr()), dst, r.g);
   return gin;
 }
 

@@ -28,4 +28,5 @@ void register_scan(KernelTable& t);         // cpu/scan: cumsum, cumprod, logcum
 void register_scatter(KernelTable& t);      // cpu/index/scatter.cpp: scatter along a dim, histc
 void register_sampling(KernelTable& t);     // cpu/random/sampling.cpp: multinomial, bernoulli, poisson, ...
 void register_rnn(KernelTable& t);          // cpu/rnn: fused RNN / LSTM / GRU layers
+void register_ctc(KernelTable& t);          // cpu/loss/ctc.cpp: CTC loss forward / backward
 }  // namespace tensorforge::cpu::TF_ISA_NS

@@ -23,6 +23,7 @@ void fill_table(KernelTable& t) {
   register_scatter(t);
   register_sampling(t);
   register_rnn(t);
+  register_ctc(t);  // ---- ctc (cpu/loss/ctc.cpp) ----
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS

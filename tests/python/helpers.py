@@ -151,3 +151,41 @@ def _check_finite_differences(fn, arrays, upstream, eps, tol):
             numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
         np.testing.assert_allclose(analytic, numeric, rtol=tol * 10, atol=tol,
                                    err_msg=f"gradient of input {k} vs finite differences")
+
+
+# ---- modules (nnx): parity of a layer with its PyTorch twin ----
+def check_module(make, inputs, rtol=1e-4, atol=1e-5, grad_rtol=1e-3, grad_atol=1e-4, check_repr=True, train=True):
+    """``make(lib)`` builds the layer in tensorforge and in PyTorch; PyTorch's state_dict is copied
+    into ours (so the keys must agree), then repr, the forward outputs, the buffers after the
+    forward, and the gradients of every floating input and every parameter are compared.
+    Returns (ours, theirs)."""
+    theirs, ours = make(torch), make(tf)
+    assert list(ours.state_dict()) == list(theirs.state_dict()), "state_dict keys differ from PyTorch's"
+    ours.load_state_dict({k: tf.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    if check_repr:
+        assert repr(ours) == repr(theirs)
+    ours.train(train)
+    theirs.train(train)
+    tf_in, th_in = _inputs(tf, inputs, True), _inputs(torch, inputs, True)
+    outs, th_outs = _flatten(ours(*tf_in)), _flatten(theirs(*th_in))
+    assert len(outs) == len(th_outs), "number of outputs differs from PyTorch"
+    for o, e in zip(outs, th_outs):
+        assert_close(o, e, rtol, atol, "forward vs PyTorch")
+    for (name, b), (_, e) in zip(ours.named_buffers(), theirs.named_buffers()):
+        assert_close(b, e, rtol, atol, f"buffer {name} vs PyTorch")
+    diff = [(o, e) for o, e in zip(outs, th_outs) if e.requires_grad]
+    if diff:
+        ups = [rand(*e.shape).astype(e.detach().numpy().dtype) for _, e in diff]
+        sum((o * tf.tensor(u)).sum() for (o, _), u in zip(diff, ups)).backward()
+        sum((e * torch.tensor(u)).sum() for (_, e), u in zip(diff, ups)).backward()
+        for i, (a, e) in enumerate(zip(tf_in, th_in)):
+            if isinstance(e, torch.Tensor) and e.requires_grad:
+                assert_close(a.grad, e.grad, grad_rtol, grad_atol, f"grad of input {i} vs PyTorch")
+        theirs_params = dict(theirs.named_parameters())
+        for name, p in ours.named_parameters():
+            e = theirs_params[name]
+            if e.grad is None:
+                assert p.grad is None or np.all(p.grad.numpy() == 0), f"{name}: PyTorch has no grad"
+            else:
+                assert_close(p.grad, e.grad, grad_rtol, grad_atol, f"grad of {name} vs PyTorch")
+    return ours, theirs

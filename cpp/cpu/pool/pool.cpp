@@ -1,5 +1,5 @@
-// Max / average / adaptive-average pooling over planes, and the resampling kernels behind pad
-// and interpolate; forward and backward.
+// Max / average / adaptive pooling over planes (3-D pooling adds a pass along depth), and the
+// resampling kernels behind pad and interpolate; forward and backward.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,6 +14,7 @@
 namespace tensorforge::cpu::TF_ISA_NS {
 namespace {
 
+using kernels::DepthPoolGeom;
 using kernels::PoolGeom;
 
 // Valid window taps along one axis: first index, count, step (dilation).
@@ -323,10 +324,75 @@ void adaptive_avg_pool_backward(const char* grad_, char* gin_, const PoolGeom& g
   });
 }
 
+template <typename T>
+void adaptive_max_pool(const char* x_, char* out_, int64_t* idx, const PoolGeom& geom) {
+  const PoolGeom g = geom;  // a local copy: stores through int64_t* could alias the struct
+  const T* x = reinterpret_cast<const T*>(x_);
+  T* out = reinterpret_cast<T*>(out_);
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const T* xp = x + p * plane;
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const Window win = adaptive_window(g, oh, ow);
+          int64_t best_i = win.h0 * g.width + win.w0;
+          T best = xp[best_i];
+          for (int64_t h = win.h0; h < win.h1; ++h)
+            for (int64_t w = win.w0; w < win.w1; ++w) {
+              const T v = xp[h * g.width + w];
+              const bool take = v > best || (v != v && best == best);  // first max; first NaN wins
+              best_i = take ? h * g.width + w : best_i;
+              best = take ? v : best;
+            }
+          out[p * opl + oh * g.out_w + ow] = best;
+          idx[p * opl + oh * g.out_w + ow] = best_i;
+        }
+    }
+  });
+}
+
+template <typename T>
+void max_pool_depth(const char* x_, const int64_t* x_idx, char* out_, int64_t* idx, const DepthPoolGeom& geom) {
+  const DepthPoolGeom g = geom;  // a local copy: stores through int64_t* could alias the struct
+  const T* x = reinterpret_cast<const T*>(x_);
+  T* out = reinterpret_cast<T*>(out_);
+  const int64_t rows = g.planes * g.out_d;
+  parallel_for(0, rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(g.inner, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t p = r / g.out_d, od = r - p * g.out_d;
+      T* best = out + r * g.inner;
+      int64_t* best_i = idx + r * g.inner;
+      const int64_t d0 = g.first[od];
+      const T* src = x + (p * g.depth + d0) * g.inner;
+      const int64_t* src_i = x_idx + (p * g.depth + d0) * g.inner;
+      for (int64_t j = 0; j < g.inner; ++j) {
+        best[j] = src[j];
+        best_i[j] = d0 * g.slice + src_i[j];
+      }
+      for (int64_t t = 1; t < g.count[od]; ++t) {
+        const int64_t d = d0 + t * g.step;
+        src = x + (p * g.depth + d) * g.inner;
+        src_i = x_idx + (p * g.depth + d) * g.inner;
+        for (int64_t j = 0; j < g.inner; ++j) {
+          const T v = src[j];
+          if (v > best[j] || (v != v && best[j] == best[j])) {
+            best[j] = v;
+            best_i[j] = d * g.slice + src_i[j];
+          }
+        }
+      }
+    }
+  });
+}
+
 // ---- resampling: pad modes and nearest resize (source maps), bilinear resize ----
 
 using kernels::RemapGeom;
 using kernels::ResizeGeom;
+
+// Source slice of output slice k of a volume (0 for planes), or -1 for the fill value.
+inline int64_t source_slice(const RemapGeom& g, int64_t k) { return g.depths ? g.depths[k] : 0; }
 
 template <typename T>
 void remap2d(const char* x_, char* out_, const RemapGeom& g, double fill) {
@@ -334,35 +400,49 @@ void remap2d(const char* x_, char* out_, const RemapGeom& g, double fill) {
   T* out = reinterpret_cast<T*>(out_);
   const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
   const T value = static_cast<T>(fill);
-  parallel_for(0, g.planes, std::max<int64_t>(1, 4096 / std::max<int64_t>(opl, 1)), [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
+  const int64_t slices = g.planes * g.out_d;  // output planes
+  parallel_for(0, slices, std::max<int64_t>(1, 4096 / std::max<int64_t>(opl, 1)), [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s) {
+      const int64_t p = s / g.out_d, d = source_slice(g, s - p * g.out_d);
+      T* dst_plane = out + s * opl;
+      if (d < 0) {
+        std::fill(dst_plane, dst_plane + opl, value);
+        continue;
+      }
+      const T* src_plane = x + (p * g.depth + d) * plane;
       for (int64_t i = 0; i < g.out_h; ++i) {
-        T* dst = out + p * opl + i * g.out_w;
+        T* dst = dst_plane + i * g.out_w;
         if (g.rows[i] < 0) {
           std::fill(dst, dst + g.out_w, value);
           continue;
         }
-        const T* src = x + p * plane + g.rows[i] * g.width;
+        const T* src = src_plane + g.rows[i] * g.width;
         for (int64_t j = 0; j < g.out_w; ++j) dst[j] = g.cols[j] < 0 ? value : src[g.cols[j]];
       }
     }
   });
 }
 
+// Parallel over the input volumes (a volume's output slices may all feed one input slice).
 template <typename T>
 void remap2d_backward(const char* grad_, char* gin_, const RemapGeom& g) {
   const T* grad = reinterpret_cast<const T*>(grad_);
   T* gin = reinterpret_cast<T*>(gin_);
-  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w;
-  parallel_for(0, g.planes, std::max<int64_t>(1, 4096 / std::max<int64_t>(opl, 1)), [&](int64_t p0, int64_t p1) {
-    std::fill(gin + p0 * plane, gin + p1 * plane, T(0));
+  const int64_t plane = g.height * g.width, opl = g.out_h * g.out_w, volume = g.depth * plane;
+  parallel_for(0, g.planes, std::max<int64_t>(1, 4096 / std::max<int64_t>(opl * g.out_d, 1)),
+               [&](int64_t p0, int64_t p1) {
+    std::fill(gin + p0 * volume, gin + p1 * volume, T(0));
     for (int64_t p = p0; p < p1; ++p) {
-      for (int64_t i = 0; i < g.out_h; ++i) {
-        if (g.rows[i] < 0) continue;
-        const T* src = grad + p * opl + i * g.out_w;
-        T* dst = gin + p * plane + g.rows[i] * g.width;
-        for (int64_t j = 0; j < g.out_w; ++j)
-          if (g.cols[j] >= 0) dst[g.cols[j]] += src[j];
+      for (int64_t k = 0; k < g.out_d; ++k) {
+        const int64_t d = source_slice(g, k);
+        if (d < 0) continue;
+        for (int64_t i = 0; i < g.out_h; ++i) {
+          if (g.rows[i] < 0) continue;
+          const T* src = grad + ((p * g.out_d + k) * g.out_h + i) * g.out_w;
+          T* dst = gin + p * volume + d * plane + g.rows[i] * g.width;
+          for (int64_t j = 0; j < g.out_w; ++j)
+            if (g.cols[j] >= 0) dst[g.cols[j]] += src[j];
+        }
       }
     }
   });
@@ -453,6 +533,8 @@ void register_pool(KernelTable& t) {
     t.avg_pool2d_backward[d] = avg_pool_backward<T>;
     t.adaptive_avg_pool2d[d] = adaptive_avg_pool<T>;
     t.adaptive_avg_pool2d_backward[d] = adaptive_avg_pool_backward<T>;
+    t.adaptive_max_pool2d[d] = adaptive_max_pool<T>;
+    t.max_pool_depth[d] = max_pool_depth<T>;
     t.remap2d[d] = remap2d<T>;
     t.remap2d_backward[d] = remap2d_backward<T>;
     t.upsample_bilinear2d[d] = upsample_bilinear<T>;

@@ -35,6 +35,40 @@ std::tuple<Tensor, Tensor, Tensor> conv_transpose2d_backward(const Tensor& grad,
                                                              std::vector<int64_t> dilation, bool need_input,
                                                              bool need_weight, bool need_bias);
 
+// ---- 3-D convolution, unfold / fold (the same im2col lowering) ----
+// Sizes are {depth, height, width} (one value: all three). Shapes: input [N, C_in, D, H, W] or
+// [C_in, D, H, W], weight [C_out, C_in / groups, kD, kH, kW] (conv_transpose3d: [C_in,
+// C_out / groups, kD, kH, kW]), bias [C_out] or undefined. Errors as for conv2d.
+
+/// 3-D convolution (cross-correlation) as vol2col + GEMM per image.
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, std::vector<int64_t> stride,
+              std::vector<int64_t> padding, std::vector<int64_t> dilation, int64_t groups);
+/// Gradients of conv3d w.r.t. input, weight and bias (each computed when its flag is set).
+std::tuple<Tensor, Tensor, Tensor> conv3d_backward(const Tensor& grad, const Tensor& input, const Tensor& weight,
+                                                   std::vector<int64_t> stride, std::vector<int64_t> padding,
+                                                   std::vector<int64_t> dilation, int64_t groups,
+                                                   bool need_input, bool need_weight, bool need_bias);
+/// Transposed 3-D convolution (the gradient of conv3d w.r.t. its input, plus bias).
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias, std::vector<int64_t> stride,
+                        std::vector<int64_t> padding, std::vector<int64_t> output_padding, int64_t groups,
+                        std::vector<int64_t> dilation);
+/// Gradients of conv_transpose3d w.r.t. input, weight and bias.
+std::tuple<Tensor, Tensor, Tensor> conv_transpose3d_backward(const Tensor& grad, const Tensor& input,
+                                                             const Tensor& weight, std::vector<int64_t> stride,
+                                                             std::vector<int64_t> padding, int64_t groups,
+                                                             std::vector<int64_t> dilation, bool need_input,
+                                                             bool need_weight, bool need_bias);
+/// Sliding blocks of [N, C, H, W] (or [C, H, W]) input as columns: [N, C * kH * kW, L] with
+/// L = out_h * out_w, row (c * kH + i) * kW + j (torch.nn.functional.unfold). Sizes {h, w}.
+/// ShapeError for other dims or a kernel larger than the padded input.
+Tensor unfold(const Tensor& input, std::vector<int64_t> kernel_size, std::vector<int64_t> dilation,
+              std::vector<int64_t> padding, std::vector<int64_t> stride);
+/// The adjoint of unfold: sums columns [N, C * kH * kW, L] (or unbatched) into [N, C, H, W]
+/// with {H, W} = output_size. ShapeError when dim 1 is not a multiple of kH * kW or L is not
+/// the number of blocks the sizes give.
+Tensor fold(const Tensor& input, std::vector<int64_t> output_size, std::vector<int64_t> kernel_size,
+            std::vector<int64_t> dilation, std::vector<int64_t> padding, std::vector<int64_t> stride);
+
 // ---- pooling ----
 // Input [N, C, H, W] (or [C, H, W]); sizes {height, width}; stride empty = kernel size.
 
@@ -53,16 +87,41 @@ Tensor avg_pool2d_backward(const Tensor& grad, const Shape& input_shape, std::ve
 Tensor adaptive_avg_pool2d(const Tensor& input, std::vector<int64_t> output_size);
 Tensor adaptive_avg_pool2d_backward(const Tensor& grad, const Shape& input_shape);
 
+/// Adaptive max pooling of [N, C, H, W] (or [C, H, W]) to {out_h, out_w}: values and flat
+/// indices as max_pool2d records them (its backward applies).
+std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, std::vector<int64_t> output_size);
+
+// ---- 3-D pooling ----
+// Input [N, C, D, H, W] (or [C, D, H, W]); sizes {depth, height, width} (one value: all three);
+// stride empty = kernel size. Same rules and errors as the 2-D ops, named for the 3-D ones.
+
+/// Max pooling: values and the flat (d * H * W + h * W + w) index of each window's maximum.
+std::pair<Tensor, Tensor> max_pool3d(const Tensor& input, std::vector<int64_t> kernel, std::vector<int64_t> stride,
+                                     std::vector<int64_t> padding, std::vector<int64_t> dilation, bool ceil_mode);
+/// Scatters grad to the recorded maxima (of max_pool3d or adaptive_max_pool3d).
+Tensor max_pool3d_backward(const Tensor& grad, const Tensor& indices, const Shape& input_shape);
+/// Average pooling (count_include_pad, divisor_override = 0 for the window size).
+Tensor avg_pool3d(const Tensor& input, std::vector<int64_t> kernel, std::vector<int64_t> stride,
+                  std::vector<int64_t> padding, bool ceil_mode, bool count_include_pad, int64_t divisor_override);
+Tensor avg_pool3d_backward(const Tensor& grad, const Shape& input_shape, std::vector<int64_t> kernel,
+                           std::vector<int64_t> stride, std::vector<int64_t> padding, bool ceil_mode,
+                           bool count_include_pad, int64_t divisor_override);
+/// Adaptive average / max pooling to {out_d, out_h, out_w}.
+Tensor adaptive_avg_pool3d(const Tensor& input, std::vector<int64_t> output_size);
+Tensor adaptive_avg_pool3d_backward(const Tensor& grad, const Shape& input_shape);
+std::pair<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, std::vector<int64_t> output_size);
+
 /// Pads the last pads.size() / 2 dims; pads = {left, right, top, bottom, ...}, last dim first;
 /// negative pads crop. mode "constant" (any dims, filled with value), or "reflect",
-/// "replicate", "circular" (2 values for 2-D/3-D input, 4 for 3-D/4-D; floating dtypes).
+/// "replicate", "circular" (2 values for 2-D/3-D input, 4 for 3-D/4-D, 6 for 4-D/5-D;
+/// floating dtypes).
 /// Throws ValueError for an odd or too long pads list, an unknown mode, an empty output, or
 /// reflect pads >= the size (circular: > the size).
 Tensor pad(const Tensor& input, std::vector<int64_t> pads, const std::string& mode, double value);
 /// Gradient of pad w.r.t. its input of shape input_shape.
 Tensor pad_backward(const Tensor& grad, const Shape& input_shape, std::vector<int64_t> pads, const std::string& mode);
-/// Resizes [N, C, L] or [N, C, H, W] to `size` (one entry per spatial dim) with mode "nearest",
-/// "nearest-exact", "linear" (3-D) or "bilinear" (4-D). scales: the user's scale factors, one
+/// Resizes [N, C, L], [N, C, H, W] or [N, C, D, H, W] to `size` (one entry per spatial dim) with
+/// mode "nearest", "nearest-exact", "linear" (3-D), "bilinear" (4-D) or "trilinear" (5-D). scales: the user's scale factors, one
 /// per spatial dim, or empty; they set the source coordinates as in PyTorch. Throws
 /// ShapeError/ValueError/DTypeError for other dims, modes, sizes or non-floating input.
 Tensor interpolate(const Tensor& input, std::vector<int64_t> size, std::vector<double> scales, const std::string& mode,
@@ -147,6 +206,20 @@ std::pair<Tensor, Tensor> pointwise_loss_backward(PointwiseLoss kind, const Tens
                                                   const Tensor& target, const Tensor& weight,
                                                   const Tensor& pos_weight, double param, Reduction reduction,
                                                   bool need_input, bool need_target);
+
+/// CTC loss of log_probs [T, N, C] (floating, log-probabilities over C labels) against targets
+/// ([N, S] padded, or 1-D concatenated), with input_lengths / target_lengths [N] (integers).
+/// Returns {nll [N] (inf when no alignment exists), log_alpha [N, T, 2 * max_target + 1]} (the
+/// forward variables, for the backward). ShapeError / ValueError for wrong shapes or lengths,
+/// IndexError for a target outside [0, C) or equal to blank.
+std::pair<Tensor, Tensor> ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                                   const Tensor& target_lengths, int64_t blank);
+/// Gradient of ctc_loss's nll w.r.t. log_probs, weighted by grad [N], as PyTorch computes it
+/// (exp(lp) minus the label occupancy: the logits' gradient when log_probs is a log_softmax).
+/// zero_infinity zeroes the gradient of items whose nll is inf.
+Tensor ctc_loss_backward(const Tensor& grad, const Tensor& log_probs, const Tensor& targets,
+                         const Tensor& input_lengths, const Tensor& target_lengths, const Tensor& nll,
+                         const Tensor& log_alpha, int64_t blank, bool zero_infinity);
 
 // ---- optimizer updates ----
 // Each updates `param` (and its state buffers) in place from `grad` in one fused pass, with

@@ -998,3 +998,73 @@ def rnn_cell(node, g):
     gi, gh, gc, gw = _C.rnn_cell_backward(mode, gh_out, gc_out, x._c, _c_or_none(h0), _c_or_none(c0),
                                           [_c_or_none(w) for w in flat], h._c, reserve, *_rnn_needs(node))
     return _grads(node, [gi, gh, gc] + gw[0])
+# ---- nn extras (nnx): 3-D conv and pooling, unfold / fold, unpooling, instance norm ----
+def local_derivative(node, g):
+    """An elementwise op whose derivative (a function of the saved input) is node.info."""
+    (x,) = node.saved
+    return (O.mul(g, node.info(x)),)
+
+
+def conv3d(node, g):
+    x, w, b = node.parents
+    sx, sw = node.saved
+    stride, padding, dilation, groups = node.info
+    grads = _C.conv3d_backward(g._c, sx._c, sw._c, stride, padding, dilation, groups, _needs(node, 0),
+                               _needs(node, 1), _needs(node, 2))
+    return _grads(node, grads)
+
+
+def conv_transpose3d(node, g):
+    sx, sw = node.saved
+    stride, padding, groups, dilation = node.info
+    grads = _C.conv_transpose3d_backward(g._c, sx._c, sw._c, stride, padding, groups, dilation, _needs(node, 0),
+                                         _needs(node, 1), _needs(node, 2))
+    return _grads(node, grads)
+
+
+def unfold(node, g):
+    size, args = node.info
+    return (_wrap(_C.fold(g._c, size, *args)),)
+
+
+def fold(node, g):
+    return (_wrap(_C.unfold(g._c, *node.info)),)
+
+
+def max_pool3d(node, g):
+    idx, shape = node.info
+    return (_wrap(_C.max_pool3d_backward(g._c, idx._c, list(shape))),)
+
+
+def avg_pool3d(node, g):
+    shape, args = node.info
+    return (_wrap(_C.avg_pool3d_backward(g._c, list(shape), *args)),)
+
+
+def adaptive_avg_pool3d(node, g):
+    return (_wrap(_C.adaptive_avg_pool3d_backward(g._c, list(node.info))),)
+
+
+def max_unpool(node, g):
+    (idx,) = node.saved
+    return (O.reshape(O.gather(O.reshape(g, list(idx.shape[:1]) + [-1]), 1, idx), list(node.info)),)
+
+
+def instance_norm(node, g):
+    """batch_norm_backward on the (1, N * C, S) view; weight and bias gradients summed over N."""
+    sx, sw = node.saved
+    mean, invstd, training = node.info
+    n, c = sx.shape[0], sx.shape[1]
+    x = O.reshape(sx, [1, n * c, -1])
+    w = None if sw is None else O.reshape(O.expand(O.unsqueeze(sw.detach(), 0), [n, c]), [-1])
+    gx, gw, gb = _C.batch_norm_backward(O.reshape(g, list(x.shape))._c, x._c, None if w is None else w._c, mean,
+                                        invstd, training, _needs(node, 0), _needs(node, 1), _needs(node, 2))
+    per_channel = [O.sum(O.reshape(_wrap(t), [n, c]), 0) if _needs(node, i) else None
+                   for i, t in ((1, gw), (2, gb))]
+    return (O.reshape(_wrap(gx), list(sx.shape)) if _needs(node, 0) else None, *per_channel)
+
+
+def ctc_loss(node, g):
+    sx, nll = node.saved
+    targets, il, tl, alpha_c, blank, zero_infinity = node.info
+    return (_wrap(_C.ctc_loss_backward(g._c, sx._c, targets._c, il._c, tl._c, nll._c, alpha_c, blank, zero_infinity)),)

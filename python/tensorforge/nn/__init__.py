@@ -14,3 +14,7 @@ from .sparse import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from . import parallel  # noqa: E402  ---- distributed (DistributedDataParallel) ----
+# ---- nn extras (nnx) ----
+from .distance import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403

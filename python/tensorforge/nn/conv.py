@@ -9,6 +9,7 @@ from . import init
 from .module import Module, Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ += ["Conv3d", "ConvTranspose3d", "Fold", "Unfold"]
 
 
 def _tuple(v, n):
@@ -62,11 +63,16 @@ class _ConvNd(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def _padded(self, x):
-        if self.padding_mode == "zeros" or isinstance(self.padding, str):
+        if self.padding_mode == "zeros":
             return x, self.padding
         pads = []
-        for p in reversed(self.padding):
-            pads += [p, p]
+        if isinstance(self.padding, str):  # 'same': the odd extra on the right, as PyTorch pads
+            for d, k in zip(reversed(self.dilation), reversed(self.kernel_size)):
+                total = d * (k - 1) if self.padding == "same" else 0
+                pads += [total // 2, total - total // 2]
+        else:
+            for p in reversed(self.padding):
+                pads += [p, p]
         return F.pad(x, pads, mode=self.padding_mode), 0
 
     def extra_repr(self) -> str:
@@ -129,3 +135,55 @@ class ConvTranspose1d(ConvTranspose2d):
     def forward(self, x, output_size=None):
         return F.conv_transpose1d(x, self.weight, self.bias, self.stride[0], self.padding[0],
                                   self.output_padding[0], self.groups, self.dilation[0])
+
+
+# ---- nn extras (nnx) ----
+class Conv3d(_ConvNd):
+    """3-D convolution. Input (N, C_in, D, H, W) -> output (N, C_out, D_out, H_out, W_out)."""
+
+    _dims = 3
+
+    def forward(self, x):
+        x, padding = self._padded(x)
+        return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """Transposed 3-D convolution. Weight (C_in, C_out / groups, kD, kH, kW)."""
+
+    _dims = 3
+
+    def forward(self, x, output_size=None):
+        return F.conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.dilation)
+
+
+class Unfold(Module):
+    """Sliding blocks of (N, C, H, W) input as columns (N, C * prod(kernel_size), L)."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")
+
+
+class Fold(Module):
+    """Sums columns (N, C * prod(kernel_size), L) into (N, C, *output_size): Unfold's adjoint."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")

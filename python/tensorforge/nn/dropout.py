@@ -5,6 +5,7 @@ from . import functional as F
 from .module import Module
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "AlphaDropout"]
+__all__ += ["Dropout3d"]
 
 
 class Dropout(Module):
@@ -42,3 +43,11 @@ class AlphaDropout(Dropout):
 
     def forward(self, x):
         return F.alpha_dropout(x, self.p, self.training, self.inplace)
+
+
+# ---- nn extras (nnx) ----
+class Dropout3d(Dropout):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p."""
+
+    def forward(self, x):
+        return F.dropout3d(x, self.p, self.training, self.inplace)

@@ -273,12 +273,13 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
 
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
-    size = list(output_size) if isinstance(output_size, (list, tuple)) else [output_size, output_size]
-    h, w = input.shape[-2], input.shape[-1]
-    oh, ow = [input.shape[-2 + i] if s is None else int(s) for i, s in enumerate(size)]
-    if h % oh or w % ow:
-        raise NotImplementedError("[adaptive_max_pool2d] only supports output sizes that divide the input")
-    return max_pool2d(input, [h // oh, w // ow], return_indices=return_indices)
+    """Adaptive max pooling of (N, C, H, W) / (C, H, W) input to output_size (None keeps a size)."""
+    size = _adaptive_size(input, output_size, 2, "adaptive_max_pool2d")
+    out_c, idx_c = _C.adaptive_max_pool2d(input._c, size)
+    out, idx = _wrap(out_c), _wrap(idx_c)
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.max_pool2d, (input,), (), (idx, tuple(input.shape)))
+    return (out, idx) if return_indices else out
 
 
 # ---- normalisation and dropout ----
@@ -339,13 +340,50 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     return out
 
 
-def instance_norm(input: Tensor, running_mean=None, running_var=None, weight: Tensor | None = None,
-                  bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
-                  eps: float = 1e-5) -> Tensor:
-    """Per-sample, per-channel normalisation (group norm with one channel per group)."""
-    if not use_input_stats:
-        raise NotImplementedError("[instance_norm] only use_input_stats=True is supported")
-    return group_norm(input, input.shape[1], weight, bias, eps)
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalises each (sample, channel) plane of (N, C, *) input over its spatial dims.
+
+    Runs the fused batch-norm kernels on the input viewed as (1, N * C, prod(*)), with weight,
+    bias and running statistics repeated per sample; the running statistics (when given) are
+    updated with the mean over the samples. ``use_input_stats=False`` normalises with them.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"[instance_norm] expected input of at least 3 dims (N, C, *), got {list(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    spatial = input.numel() // max(n * c, 1)
+    if use_input_stats and spatial <= 1:
+        raise ValueError(f"[instance_norm] expected more than 1 spatial element when training, got input size "
+                         f"{list(input.shape)}")
+    for t, what in ((weight, "weight"), (bias, "bias"), (running_mean, "running_mean"), (running_var, "running_var")):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(f"[instance_norm] expected {what} of shape [{c}], got {list(t.shape)}")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("[instance_norm] running_mean and running_var must both be given or both be None")
+    if not use_input_stats and running_mean is None:
+        raise ValueError("[instance_norm] expected running_mean and running_var when use_input_stats=False")
+    rm, rv = _repeat_per_sample(running_mean, n), _repeat_per_sample(running_var, n)
+    x = O.reshape(input, [1, n * c, spatial])
+    out, mean, invstd = _C.batch_norm(x._c, _opt_c(_repeat_per_sample(weight, n)),
+                                      _opt_c(_repeat_per_sample(bias, n)), _opt_c(rm), _opt_c(rv),
+                                      bool(use_input_stats), float(momentum), float(eps))
+    if use_input_stats and running_mean is not None:
+        with _no_grad():
+            running_mean.copy_(O.mean(O.reshape(rm, [n, c]), 0))
+            running_var.copy_(O.mean(O.reshape(rv, [n, c]), 0))
+    out = O.reshape(_wrap(out), list(input.shape))
+    if _needs(input, weight, bias):
+        record(out, R.instance_norm, (input, weight, bias), (input, weight), (mean, invstd, bool(use_input_stats)))
+    return out
+
+
+def _repeat_per_sample(t: Tensor | None, n: int) -> Tensor | None:
+    """t (C) repeated n times as a new (n * C) tensor outside the graph."""
+    if t is None:
+        return None
+    with _no_grad():
+        return O.reshape(O.expand(O.unsqueeze(t.detach(), 0), [n, t.shape[0]]), [-1]).contiguous().clone()
 
 
 def _check_p(p: float, op: str) -> None:
@@ -567,7 +605,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     """Pads the last ``len(pad) // 2`` dims; ``pad = (left, right, top, bottom, ...)``, last dim first.
 
     Negative pads crop. Modes: ``constant`` (any dims), ``reflect``, ``replicate``, ``circular``
-    (the last dim of 2-D/3-D input or the last two of 3-D/4-D input).
+    (the last dim of 2-D/3-D input, the last two of 3-D/4-D input or the last three of 4-D/5-D
+    input).
 
     Example:
         >>> F.pad(x, (1, 1, 2, 0), mode="reflect")
@@ -586,18 +625,19 @@ _INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
-    """Resizes the spatial dims of (N, C, L) or (N, C, H, W) input.
+    """Resizes the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input.
 
-    Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D), ``bilinear`` (4-D), ``area``
-    (adaptive average pooling). Exactly one of ``size`` and ``scale_factor`` is given.
+    Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D), ``bilinear`` (4-D), ``trilinear``
+    (5-D), ``area`` (adaptive average pooling). Exactly one of ``size`` and ``scale_factor`` is
+    given.
 
     Example:
         >>> F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
     """
     spatial = input.ndim - 2
-    if spatial not in (1, 2):
-        raise NotImplementedError(f"[interpolate] expects 3-D (N, C, L) or 4-D (N, C, H, W) input, got "
-                                  f"{list(input.shape)}")
+    if spatial not in (1, 2, 3):
+        raise NotImplementedError(f"[interpolate] expects 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) "
+                                  f"input, got {list(input.shape)}")
     if align_corners is not None and mode not in _INTERPOLATING:
         raise ValueError("[interpolate] align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
@@ -619,7 +659,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         if not recompute_scale_factor:
             scales = [float(f) for f in factors]
     if mode == "area":
-        return adaptive_avg_pool2d(input, out_sizes) if spatial == 2 else adaptive_avg_pool1d(input, out_sizes)
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[spatial - 1](input, out_sizes)
     corners = bool(align_corners)
     out = _wrap(_C.interpolate(input._c, out_sizes, scales, mode, corners))
     if _grad_enabled[0] and input._requires_grad:
@@ -1042,3 +1082,895 @@ def rnn_relu_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | 
                   b_hh: Tensor | None = None) -> Tensor:
     """One Elman step with ReLU, h' = relu(W_ih x + b_ih + W_hh h + b_hh). Returns h'."""
     return _rnn_cell("RNN_RELU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
+# ---- nn extras (nnx): activations, 3-D conv and pooling, unfold / fold, distances, pixel ops,
+#      norms, losses and embedding_bag ----
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _elementwise(input: Tensor, forward, derivative, inplace: bool = False, op: str = "") -> Tensor:
+    """An elementwise op as one graph node: ``forward(x)`` computed without a graph, and the
+    backward ``grad * derivative(x)`` (both tensor expressions, so double backward works)."""
+    src = _inplace_source(input, inplace, op + "_")
+    with _no_grad():
+        out = forward(src)
+    if _needs(src):
+        record(out, R.local_derivative, (src,), (src,), derivative)
+    return O._inplace(input, out) if inplace else out
+
+
+def _mask(cond: Tensor, like: Tensor) -> Tensor:
+    return O.to_dtype_op(cond, like.dtype)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    th, v = float(threshold), float(value)
+    return _elementwise(input, lambda x: O.masked_fill(x, O.le(x, th), v),
+                        lambda x: _mask(O.gt(x, th), x), inplace, "threshold")
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    lam = float(lambd)
+    return _elementwise(input, lambda x: O.masked_fill(x, O.le(O.abs(x), lam), 0.0),
+                        lambda x: _mask(O.logical_not(O.le(O.abs(x), lam)), x))
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+    if lambd < 0:
+        raise ValueError(f"[softshrink] lambda must be greater or equal to 0, but found to be {lambd}")
+    lam = float(lambd)
+    return _elementwise(input, lambda x: O.sub(x, O.clamp(x, -lam, lam)),
+                        lambda x: _mask(O.logical_not(O.le(O.abs(x), lam)), x))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return O.sub(input, O.tanh(input))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return _elementwise(input, lambda x: O.div(O.clamp(O.add(x, 3.0), 0.0, 6.0), 6.0),
+                        lambda x: O.div(_mask(O.logical_and(O.gt(x, -3.0), O.lt(x, 3.0)), x), 6.0),
+                        inplace, "hardsigmoid")
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    def derivative(x):
+        inside = O.add(O.div(x, 3.0), 0.5)
+        return O.where(O.le(x, -3.0), O.mul(x, 0.0), O.where(O.lt(x, 3.0), inside, O.add(O.mul(x, 0.0), 1.0)))
+
+    return _elementwise(input, lambda x: O.div(O.mul(x, O.clamp(O.add(x, 3.0), 0.0, 6.0)), 6.0), derivative,
+                        inplace, "hardswish")
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    src = _inplace_source(input, inplace, "selu_")
+    out = O.mul(elu(src, _SELU_ALPHA), _SELU_SCALE)
+    return O._inplace(input, out) if inplace else out
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise ValueError("[celu] alpha cannot be 0 (ZeroDivisionError)")
+    src = _inplace_source(input, inplace, "celu_")
+    out = elu(src) if alpha == 1.0 else O.mul(elu(O.div(src, float(alpha))), float(alpha))
+    return O._inplace(input, out) if inplace else out
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b) for the two halves a, b of input along dim."""
+    if input.ndim == 0:
+        raise RuntimeError("[glu] glu does not support scalars because halving size must be even")
+    d = dim % input.ndim
+    if input.shape[d] % 2:
+        raise RuntimeError(f"[glu] Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    a, b = O.chunk(input, 2, d)
+    return O.mul(a, O.sigmoid(b))
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else weight * x; weight has one value or one per channel (dim 1)."""
+    num = weight.numel()
+    if num != 1:
+        channels = input.shape[1] if input.ndim > 1 else 1
+        if channels != num:
+            raise RuntimeError(f"[prelu] Mismatch of parameter numbers and input channel size. Found parameter "
+                               f"numbers = {num} and channel size = {channels}.")
+        w = O.reshape(weight, [1, num] + [1] * (input.ndim - 2))
+    else:
+        w = O.reshape(weight, [1] * input.ndim) if input.ndim else O.reshape(weight, [])
+    return O.where(O.gt(input, 0.0), input, O.mul(w, input))
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: in training each negative element gets a slope drawn from
+    U(lower, upper) (the global generator); in eval the slope is (lower + upper) / 2."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    src = _inplace_source(input, inplace, "rrelu_")
+    with _no_grad():
+        slopes = O.uniform_(_wrap(_C.full(list(input.shape), 0.0, input.dtype.code)), lower, upper)
+        noise = O.where(O.le(src, 0.0), slopes, O.add(O.mul(slopes, 0.0), 1.0))
+    out = O.mul(src, noise)
+    return O._inplace(input, out) if inplace else out
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def threshold_(input: Tensor, threshold_value: float, value: float) -> Tensor:
+    return threshold(input, threshold_value, value, inplace=True)
+
+
+# ---- 3-D convolution, unfold / fold ----
+def _has_grad(input: Tensor, weight: Tensor, bias: Tensor | None) -> bool:
+    return _grad_enabled[0] and (input._requires_grad or weight._requires_grad or
+                                 (bias is not None and bias._requires_grad))
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """3-D cross-correlation (vol2col + GEMM in C++).
+
+    Shape: input (N, C_in, D, H, W) or (C_in, D, H, W); weight (C_out, C_in / groups, kD, kH, kW).
+    """
+    stride, dilation = _ints(stride), _ints(dilation)
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = [0]
+        elif padding == "same":
+            padding, extra = _same_padding(weight, dilation * (3 // len(dilation)), stride, 3)
+            if any(extra):
+                input = pad(input, (0, extra[2], 0, extra[1], 0, extra[0]))
+        else:
+            raise ValueError(f"[conv3d] invalid padding string '{padding}', should be 'valid' or 'same'")
+    padding = _ints(padding)
+    out = _wrap(_C.conv3d(input._c, weight._c, _opt_c(bias), stride, padding, dilation, groups))
+    if _has_grad(input, weight, bias):
+        record(out, R.conv3d, (input, weight, bias), (input, weight), (stride, padding, dilation, groups))
+    return out
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 3-D convolution. weight (C_in, C_out / groups, kD, kH, kW)."""
+    stride, padding, output_padding, dilation = _ints(stride), _ints(padding), _ints(output_padding), _ints(dilation)
+    out = _wrap(_C.conv_transpose3d(input._c, weight._c, _opt_c(bias), stride, padding, output_padding, groups,
+                                    dilation))
+    if _has_grad(input, weight, bias):
+        record(out, R.conv_transpose3d, (input, weight, bias), (input, weight), (stride, padding, groups, dilation))
+    return out
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding blocks of (N, C, H, W) input as columns (N, C * kH * kW, L) (im2col).
+
+    Example:
+        >>> F.unfold(torch.randn(2, 3, 8, 8), kernel_size=3, padding=1).shape  # (2, 27, 64)
+    """
+    args = (_ints(kernel_size), _ints(dilation), _ints(padding), _ints(stride))
+    out = _wrap(_C.unfold(input._c, *args))
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.unfold, (input,), (), (list(input.shape[-2:]), args))
+    return out
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sums columns (N, C * kH * kW, L) back into (N, C, *output_size) (col2im, unfold's adjoint)."""
+    size = _ints(output_size)
+    args = (_ints(kernel_size), _ints(dilation), _ints(padding), _ints(stride))
+    out = _wrap(_C.fold(input._c, size, *args))
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.fold, (input,), (), args)
+    return out
+
+
+# ---- 3-D and adaptive max pooling, unpooling, power-average pooling ----
+def _adaptive_size(input: Tensor, output_size, n: int, op: str) -> list:
+    if input.ndim < n + 1:
+        raise ValueError(f"[{op}] expected input of at least {n + 1} dims, got {list(input.shape)}")
+    size = list(output_size) if isinstance(output_size, (list, tuple)) else [output_size] * n
+    if len(size) != n:
+        raise ValueError(f"[{op}] output_size must have {n} values, got {output_size}")
+    return [input.shape[-n + i] if v is None else int(v) for i, v in enumerate(size)]
+
+
+def _ints(v) -> list:
+    """Sizes as a list of ints (one value stands for every dim); the C++ front end checks the count."""
+    return [int(x) for x in v] if isinstance(v, (list, tuple)) else [int(v)]
+
+
+def _stride_arg(stride) -> list:
+    return _ints(stride) if stride is not None and stride != [] and stride != () else []
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """3-D max pooling of (N, C, D, H, W) / (C, D, H, W); indices are flat over (D, H, W)."""
+    out_c, idx_c = _C.max_pool3d(input._c, _ints(kernel_size), _stride_arg(stride), _ints(padding), _ints(dilation),
+                                 ceil_mode)
+    out, idx = _wrap(out_c), _wrap(idx_c)
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.max_pool3d, (input,), (), (idx, tuple(input.shape)))
+    return (out, idx) if return_indices else out
+
+
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """3-D average pooling of (N, C, D, H, W) / (C, D, H, W)."""
+    args = (_ints(kernel_size), _stride_arg(stride), _ints(padding), ceil_mode, count_include_pad,
+            int(divisor_override or 0))
+    out = _wrap(_C.avg_pool3d(input._c, *args))
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.avg_pool3d, (input,), (), (tuple(input.shape), args))
+    return out
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    size = _adaptive_size(input, output_size, 3, "adaptive_avg_pool3d")
+    out = _wrap(_C.adaptive_avg_pool3d(input._c, size))
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.adaptive_avg_pool3d, (input,), (), tuple(input.shape))
+    return out
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    if input.ndim not in (2, 3):
+        raise ValueError(f"[adaptive_max_pool1d] expected 2-D or 3-D input, got {list(input.shape)}")
+    size = output_size[0] if isinstance(output_size, (list, tuple)) else output_size
+    r = adaptive_max_pool2d(O.unsqueeze(input, -2), [1, size], return_indices)
+    if return_indices:
+        return O.squeeze(r[0], -2), O.squeeze(r[1], -2)
+    return O.squeeze(r, -2)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    size = _adaptive_size(input, output_size, 3, "adaptive_max_pool3d")
+    out_c, idx_c = _C.adaptive_max_pool3d(input._c, size)
+    out, idx = _wrap(out_c), _wrap(idx_c)
+    if _grad_enabled[0] and input._requires_grad:
+        record(out, R.max_pool3d, (input,), (), (idx, tuple(input.shape)))
+    return (out, idx) if return_indices else out
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+def _unpool_size(input: Tensor, kernel, stride, padding, output_size, n: int, op: str) -> list:
+    default = [(input.shape[-n + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(n)]
+    if output_size is None:
+        return default
+    size = list(output_size)
+    if len(size) == n + 2:
+        size = size[2:]
+    if len(size) != n:
+        raise ValueError(f"[{op}] output_size should be a sequence containing {n} or {n + 2} elements, but it has a "
+                         f"length of '{len(size)}'")
+    for d in range(n):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < size[d] < hi:
+            raise ValueError(f'[{op}] invalid output_size "{list(output_size)}" (dim {d} must be between {lo} and {hi})')
+    return [int(v) for v in size]
+
+
+def _max_unpool(input: Tensor, indices: Tensor, kernel_size, stride, padding, output_size, n: int, op: str) -> Tensor:
+    kernel = _pair(kernel_size, n)
+    stride = kernel if stride is None else _pair(stride, n)
+    size = _unpool_size(input, kernel, stride, _pair(padding, n), output_size, n, op)
+    if input.ndim not in (n + 1, n + 2):
+        raise ValueError(f"[{op}] expected {n + 1}-D or {n + 2}-D input, got {list(input.shape)}")
+    if tuple(indices.shape) != tuple(input.shape) or indices.dtype.is_floating_point:
+        raise ValueError(f"[{op}] expected integer indices of the input's shape {list(input.shape)}, got "
+                         f"{indices.dtype} {list(indices.shape)}")
+    lead = list(input.shape[:-n])
+    planes, volume = math.prod(lead), math.prod(size)
+    flat_idx = O.reshape(O.to_dtype_op(indices, "int64"), [planes, -1])
+    if flat_idx.numel():
+        lo, hi = int(O.amin(flat_idx).item()), int(O.amax(flat_idx).item())
+        if lo < 0 or hi >= volume:
+            raise IndexError(f"[{op}] found an invalid max index {hi if hi >= volume else lo} (output volumes are of "
+                             f"size {'x'.join(str(v) for v in size)})")
+    out = _wrap(_C.full([planes, volume], 0.0, input.dtype.code))
+    rows = O.unsqueeze(_arange(planes), 1)
+    flat_x = O.reshape(input, [planes, -1])
+    _C.index_put_(out._c, [rows._c, flat_idx._c], flat_x._c, False)
+    if _needs(input):
+        record(out, R.max_unpool, (input,), (flat_idx,), tuple(input.shape))
+    return O.reshape(out, lead + size)
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool1d: input values at their indices, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1, "max_unpool1d")
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool2d: input values at their indices, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2, "max_unpool2d")
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool3d: input values at their indices, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3, "max_unpool3d")
+
+
+def _lp_pool(input: Tensor, norm_type: float, kernel_size, stride, ceil_mode: bool, n: int) -> Tensor:
+    """(sum over each window of x^p)^(1/p), as avg_pool(x^p) times the window size."""
+    max_pool = (max_pool1d, max_pool2d, max_pool3d)[n - 1]
+    avg_pool = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
+    if norm_type == float("inf"):
+        return max_pool(O.abs(input), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return O.neg(max_pool(O.neg(O.abs(input)), kernel_size, stride, 0, 1, ceil_mode))
+    window = math.prod(_pair(kernel_size, n))
+    out = avg_pool(O.pow(input, norm_type), kernel_size, stride, 0, ceil_mode)
+    return O.pow(O.mul(O.mul(O.sign(out), O.relu(O.abs(out))), float(window)), 1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes whole channels (dim 1 of (N, C, D, H, W) or dim 0 of (C, D, H, W)) with probability p."""
+    _check_p(p, "dropout3d")
+    if input.ndim not in (4, 5):
+        raise ValueError(f"[dropout3d] expected 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got "
+                         f"{list(input.shape)}")
+    if not training or p == 0.0:
+        return input
+    lead = 2 if input.ndim == 5 else 1
+    keep = O.bernoulli_mask(list(input.shape[:lead]) + [1] * (input.ndim - lead), 1.0 - p, input.dtype)
+    src = _inplace_source(input, inplace, "dropout3d_")
+    out = O.mul(src, O.mul(keep, 1.0 / (1.0 - p)) if p < 1.0 else O.mul(keep, 0.0))
+    return O._inplace(input, out) if inplace else out
+
+
+# ---- distances ----
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p along the last dim (inputs broadcast)."""
+    nd = max(x1.ndim, x2.ndim)
+    diff = O.add(O.sub(x1, x2), eps)
+    if nd == 0:
+        return O.abs(diff)
+    if p == 0:
+        return O.sum(_mask(O.ne(diff, 0.0), diff), nd - 1, keepdim)
+    return O.norm(diff, p, nd - 1, keepdim)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """||x_i - x_j||_p for every pair of rows i < j of (N, M) input, in row-major order."""
+    if input.ndim != 2:
+        raise RuntimeError(f"[pdist] pdist only supports 2D tensors, got: {input.ndim}D")
+    import numpy as np
+    from ..tensor import tensor as _tensor
+    i, j = np.triu_indices(input.shape[0], 1)
+    if i.size == 0:
+        return _wrap(_C.full([0], 0.0, input.dtype.code))
+    d = O.sub(O.index_select(input, 0, _tensor(i)), O.index_select(input, 0, _tensor(j)))
+    if p == 0:
+        return O.sum(_mask(O.ne(d, 0.0), d), 1)
+    return O.norm(d, p, 1)
+
+
+# ---- pixel and channel shuffles, upsampling aliases ----
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C * r^2, H, W) -> (*, C, H * r, W * r)."""
+    r = int(upscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"[pixel_shuffle] expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"[pixel_shuffle] expects a positive upscale_factor, but got {r}")
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"[pixel_shuffle] expects its input's 'channel' dimension to be divisible by the square "
+                           f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    k = len(lead)
+    x = O.reshape(input, lead + [c // (r * r), r, r, h, w])
+    x = O.permute(x, list(range(k)) + [k, k + 3, k + 1, k + 4, k + 2])
+    return O.reshape(x, lead + [c // (r * r), h * r, w * r])
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H * r, W * r) -> (*, C * r^2, H, W)."""
+    r = int(downscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"[pixel_unshuffle] expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"[pixel_unshuffle] expects a positive downscale_factor, but got {r}")
+    *lead, c, h, w = input.shape
+    if h % r or w % r:
+        raise RuntimeError(f"[pixel_unshuffle] expects height {h} and width {w} to be divisible by "
+                           f"downscale_factor {r}")
+    k = len(lead)
+    x = O.reshape(input, lead + [c, h // r, r, w // r, r])
+    x = O.permute(x, list(range(k)) + [k, k + 2, k + 4, k + 1, k + 3])
+    return O.reshape(x, lead + [c * r * r, h // r, w // r])
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with channels (g, C / g) reordered to (C / g, g)."""
+    if input.ndim < 3:
+        raise RuntimeError(f"[channel_shuffle] expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    g = int(groups)
+    c = input.shape[1]
+    if g <= 0:
+        raise RuntimeError(f"[channel_shuffle] Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{g}")
+    if c % g:
+        raise RuntimeError(f"[channel_shuffle] Number of channels must be divisible by groups. Got {c} channels and "
+                           f"{g} groups.")
+    n, rest = input.shape[0], list(input.shape[2:])
+    x = O.transpose(O.reshape(input, [n, g, c // g] + rest), 1, 2)
+    return O.reshape(O.contiguous(x), list(input.shape))
+
+
+native_channel_shuffle = channel_shuffle
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ---- norms ----
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta."""
+    if input.ndim < 3:
+        raise ValueError(f"[local_response_norm] Expected 3D or higher dimensionality input (got {input.ndim} "
+                         f"dimensions)")
+    if input.numel() == 0:
+        return input
+    div = O.mul(input, input)
+    if input.ndim == 3:
+        div = pad(O.unsqueeze(div, 1), (0, 0, size // 2, (size - 1) // 2))
+        div = O.squeeze(avg_pool2d(div, (size, 1), stride=1), 1)
+    else:
+        sizes = list(input.shape)
+        div = O.reshape(div, [sizes[0], 1, sizes[1], sizes[2], -1])
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = O.reshape(O.squeeze(avg_pool3d(div, (size, 1, 1), stride=1), 1), sizes)
+    div = O.pow(O.add(O.mul(div, alpha), k), beta)
+    return O.div(input, div)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2 over the trailing normalized_shape dims) + eps) * weight; eps=None uses
+    the dtype's machine epsilon."""
+    ns = [int(normalized_shape)] if isinstance(normalized_shape, int) else [int(v) for v in normalized_shape]
+    k = len(ns)
+    if k == 0 or input.ndim < k or list(input.shape[input.ndim - k:]) != ns:
+        raise RuntimeError(f"[rms_norm] Given normalized_shape={ns}, expected input with shape [*, "
+                           f"{', '.join(str(v) for v in ns)}], but got input of size {list(input.shape)}")
+    if weight is not None and list(weight.shape) != ns:
+        raise RuntimeError(f"[rms_norm] expected weight of shape {ns}, got {list(weight.shape)}")
+    if eps is None:
+        import numpy as np
+        eps = float(np.finfo(np.float64 if input.dtype.name == "float64" else np.float32).eps)
+    dims = list(range(input.ndim - k, input.ndim))
+    out = O.mul(input, O.rsqrt(O.add(O.mean(O.mul(input, input), dims, keepdim=True), float(eps))))
+    return O.mul(out, weight) if weight is not None else out
+
+
+# ---- losses ----
+def _reduce_loss(loss: Tensor, r: int) -> Tensor:
+    return loss if r == 0 else (O.mean(loss) if r == 1 else O.sum(loss))
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None,
+                     eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    """exp(input) - target * input (log_input), or input - target * log(input + eps); full adds
+    Stirling's approximation of log(target!) where target > 1."""
+    r = _reduction(reduction, "poisson_nll_loss", size_average, reduce)
+    if log_input:
+        loss = O.sub(O.exp(input), O.mul(target, input))
+    else:
+        loss = O.sub(input, O.mul(target, O.log(O.add(input, eps))))
+    if full:
+        safe = O.clamp(target, min=1.0)  # the term is masked where target <= 1
+        stirling = O.add(O.sub(O.mul(target, O.log(safe)), target), O.mul(O.log(O.mul(safe, 2 * math.pi)), 0.5))
+        loss = O.add(loss, O.masked_fill(stirling, O.le(target, 1.0), 0.0))
+    return _reduce_loss(loss, r)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 log(2 pi) when full).
+    var has input's shape, or one dim fewer / one dim of size 1 (a shared variance)."""
+    from ..tensor import ones_like
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("[gaussian_nll_loss] var has negative entry/entries")
+        var = O.mul(ones_like(input), float(var))
+    elif bool(O.any(O.lt(var, 0.0)).item()):
+        raise ValueError("[gaussian_nll_loss] var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = O.unsqueeze(var, -1)
+        elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError(f"[gaussian_nll_loss] var is of incorrect size {list(var.shape)} for input "
+                             f"{list(input.shape)}")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"[gaussian_nll_loss] {reduction} is not valid")
+    var = O.clone(var)
+    with _no_grad():
+        O.clamp_(var, min=eps)  # the gradient still flows to var where it was clamped, as in PyTorch
+    diff = O.sub(input, target)
+    loss = O.mul(O.add(O.log(var), O.div(O.mul(diff, diff), var)), 0.5)
+    if full:
+        loss = O.add(loss, 0.5 * math.log(2 * math.pi))
+    return _reduce_loss(loss, _REDUCTIONS[reduction])
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """max(0, -target * (input1 - input2) + margin)."""
+    r = _reduction(reduction, "margin_ranking_loss", size_average, reduce)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(f"[margin_ranking_loss] All input tensors should have same dimension but got sizes: "
+                           f"input1: {list(input1.shape)}, input2: {list(input2.shape)}, target: {list(target.shape)}")
+    loss = O.clamp(O.add(O.mul(O.neg(target), O.sub(input1, input2)), float(margin)), min=0.0)
+    return _reduce_loss(loss, r)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """input where target == 1, max(0, margin - input) where target == -1."""
+    r = _reduction(reduction, "hinge_embedding_loss", size_average, reduce)
+    margin_part = O.masked_fill(O.clamp(O.sub(O.as_operand(float(margin), input), input), min=0.0),
+                                O.eq(target, 1), 0.0)
+    self_part = O.masked_fill(input, O.eq(target, -1), 0.0)
+    return _reduce_loss(O.add(margin_part, self_part), r)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-target * input))."""
+    r = _reduction(reduction, "soft_margin_loss", size_average, reduce)
+    return _reduce_loss(O.log1p(O.exp(O.neg(O.mul(input, target)))), r)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                                reduce=None, reduction: str = "mean") -> Tensor:
+    """Mean over classes of the binary cross-entropy of sigmoid(input) with target, per sample."""
+    r = _reduction(reduction, "multilabel_soft_margin_loss", size_average, reduce)
+    loss = O.neg(O.add(O.mul(target, logsigmoid(input)), O.mul(O.sub(O.as_operand(1.0, target), target),
+                                                               logsigmoid(O.neg(input)))))
+    if weight is not None:
+        loss = O.mul(loss, weight)
+    class_dim = input.ndim - 1
+    loss = O.div(O.sum(loss, class_dim), float(input.shape[class_dim]))
+    return _reduce_loss(loss, r)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None,
+                          reduce=None, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where target == 1, max(0, cos(x1, x2) - margin) where target == -1."""
+    r = _reduction(reduction, "cosine_embedding_loss", size_average, reduce)
+    td = target.ndim
+    if td not in (0, 1):
+        raise RuntimeError("[cosine_embedding_loss] 0D or 1D target tensor expected, multi-target not supported")
+    want = 2 if td == 1 else 1
+    if input1.ndim != want or input2.ndim != want:
+        raise RuntimeError(f"[cosine_embedding_loss] {td}D target tensor expects {want}D input tensors, but found "
+                           f"inputs with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    prod = O.sum(O.mul(input1, input2), td)
+    mag1 = O.add(O.sum(O.mul(input1, input1), td), 1e-12)
+    mag2 = O.add(O.sum(O.mul(input2, input2), td), 1e-12)
+    cos = O.div(prod, O.sqrt(O.mul(mag1, mag2)))
+    pos = O.masked_fill(O.sub(O.as_operand(1.0, cos), cos), O.ne(target, 1), 0.0)
+    neg = O.masked_fill(O.clamp(O.sub(cos, float(margin)), min=0.0), O.ne(target, -1), 0.0)
+    return _reduce_loss(O.add(pos, neg), r)
+
+
+def _class_targets(input: Tensor, target: Tensor, op: str) -> tuple:
+    """(N, C) input and (N) int64 target for the margin losses (unbatched (C) / () accepted)."""
+    if input.ndim not in (1, 2):
+        raise ValueError(f"[{op}] expected 1-D (C) or 2-D (N, C) input, got {list(input.shape)}")
+    x = O.unsqueeze(input, 0) if input.ndim == 1 else input
+    t = O.reshape(target, [-1])
+    if target.dtype.is_floating_point or t.numel() != x.shape[0]:
+        raise ValueError(f"[{op}] expected an integer target of {x.shape[0]} class indices, got {target.dtype} "
+                         f"{list(target.shape)}")
+    if t.numel() and (int(O.amin(t).item()) < 0 or int(O.amax(t).item()) >= x.shape[1]):
+        raise IndexError(f"[{op}] target out of range for {x.shape[1]} classes")
+    return x, O.to_dtype_op(t, "int64")
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                      size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Per sample: sum over classes j != y of max(0, margin - x[y] + x[j])^p (times weight[y]), / C."""
+    r = _reduction(reduction, "multi_margin_loss", size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError("[multi_margin_loss] only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("[multi_margin_loss] weight must be one-dimensional")
+    x, t = _class_targets(input, target, "multi_margin_loss")
+    c = x.shape[1]
+    picked = O.gather(x, 1, O.unsqueeze(t, 1))
+    z = O.clamp(O.add(O.sub(x, picked), float(margin)), min=0.0)
+    if p == 2:
+        z = O.mul(z, z)
+    if weight is not None:
+        z = O.mul(z, O.unsqueeze(O.index_select(weight, 0, t), 1))
+    z = O.masked_fill(z, O.eq(O.unsqueeze(t, 1), O.unsqueeze(_arange(c), 0)), 0.0)
+    loss = O.div(O.sum(z, 1), float(c))
+    if input.ndim == 1:
+        loss = O.reshape(loss, [])
+    return _reduce_loss(loss, r)
+
+
+def _arange(n: int) -> Tensor:
+    from ..tensor import arange
+    return arange(n)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """Per sample: sum over its target classes y (the entries of target before the first -1) and
+    the non-target classes i of max(0, 1 - (x[y] - x[i])), / C."""
+    import numpy as np
+    from ..tensor import tensor as _tensor
+    r = _reduction(reduction, "multilabel_margin_loss", size_average, reduce)
+    if input.ndim not in (1, 2) or tuple(target.shape) != tuple(input.shape) or target.dtype.is_floating_point:
+        raise ValueError(f"[multilabel_margin_loss] expected 1-D or 2-D input and an integer target of the same shape, "
+                         f"got input {list(input.shape)} and target {target.dtype} {list(target.shape)}")
+    x = O.unsqueeze(input, 0) if input.ndim == 1 else input
+    t = np.asarray(O.reshape(target, list(x.shape)).tolist(), dtype=np.int64).reshape(x.shape)
+    n, c = x.shape
+    if t.size and (t.min() < -1 or t.max() >= c):
+        raise IndexError(f"[multilabel_margin_loss] target out of range for {c} classes")
+    valid = np.zeros((n, c), dtype=bool)
+    is_target = np.zeros((n, c), dtype=bool)
+    for i in range(n):
+        stop = np.flatnonzero(t[i] < 0)
+        k = stop[0] if stop.size else c
+        valid[i, :k] = True
+        is_target[i, t[i, :k]] = True
+    dt = np.float64 if x.dtype.name == "float64" else np.float32
+    pair = _tensor((valid[:, :, None] & ~is_target[:, None, :]).astype(dt))
+    picked = O.gather(x, 1, _tensor(np.where(valid, t, 0)))
+    hinge = O.clamp(O.add(O.sub(O.unsqueeze(x, 1), O.unsqueeze(picked, 2)), 1.0), min=0.0)
+    loss = O.div(O.sum(O.mul(hinge, pair), [1, 2]), float(c))
+    if input.ndim == 1:
+        loss = O.reshape(loss, [])
+    return _reduce_loss(loss, r)
+
+
+def _check_triplet(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float, op: str) -> None:
+    if margin <= 0:
+        raise ValueError(f"[{op}] margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"[{op}] The anchor, positive, and negative tensors are expected to have the same number "
+                           f"of dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin) with the pairwise p-norm distance d; swap uses
+    min(d(a, n), d(p, n))."""
+    r = _reduction(reduction, "triplet_margin_loss", size_average, reduce)
+    _check_triplet(anchor, positive, negative, margin, "triplet_margin_loss")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = O.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce_loss(O.clamp(O.sub(O.add(d_pos, float(margin)), d_neg), min=0.0), r)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """triplet_margin_loss with any distance_function(x1, x2) (pairwise_distance by default)."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"[triplet_margin_with_distance_loss] {reduction} is not a valid value for reduction")
+    _check_triplet(anchor, positive, negative, margin, "triplet_margin_with_distance_loss")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = O.minimum(d_neg, dist(positive, negative))
+    return _reduce_loss(O.clamp(O.sub(O.add(d_pos, float(margin)), d_neg), min=0.0), _REDUCTIONS[reduction])
+
+
+# ---- embedding_bag ----
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows: out (B, dim).
+
+    Bags are the rows of 2-D input (B, L), or the runs of 1-D input that start at ``offsets``
+    (B of them; B + 1 with include_last_offset). padding_idx entries are left out (also from a
+    mean's count); empty bags give zeros. per_sample_weights (mode='sum') scale each row.
+    """
+    import numpy as np
+    from ..tensor import tensor as _tensor
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"[embedding_bag] If per_sample_weights ({list(per_sample_weights.shape)}) is not None, "
+                         f"then it must have the same shape as the input ({list(input.shape)})")
+    if weight.ndim != 2:
+        raise ValueError(f"[embedding_bag] weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
+    if input.dtype.is_floating_point:
+        raise ValueError(f"[embedding_bag] expected integer indices, got {input.dtype}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("[embedding_bag] mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("[embedding_bag] max mode does not support scaling the gradient by the frequency")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"[embedding_bag] per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}')")
+    idx = np.asarray(O.reshape(input, [-1]).tolist(), dtype=np.int64)
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError("[embedding_bag] if input is 2D, then offsets has to be None, as input is treated is a "
+                             "mini-batch of fixed length sequences")
+        bags, length = input.shape
+        starts = np.arange(bags, dtype=np.int64) * length
+        ends = starts + length
+    elif input.ndim == 1:
+        if offsets is None:
+            raise ValueError("[embedding_bag] offsets has to be a 1D Tensor but got None")
+        if offsets.ndim != 1:
+            raise ValueError("[embedding_bag] offsets has to be a 1D Tensor")
+        offs = np.asarray(offsets.tolist(), dtype=np.int64)
+        if offs.size and offs[0] != 0:
+            raise ValueError(f"[embedding_bag] offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
+                             f"has to start from position 0. However, got {offs[0]}")
+        if offs.size and (np.any(np.diff(offs) < 0) or offs[-1] > idx.size):
+            raise ValueError(f"[embedding_bag] offsets must be non-decreasing and at most the input length "
+                             f"{idx.size}, got {offs.tolist()}")
+        if include_last_offset:
+            starts, ends = offs[:-1], offs[1:]
+        else:
+            starts, ends = offs, np.append(offs[1:], idx.size)
+        bags = starts.size
+    else:
+        raise ValueError(f"[embedding_bag] input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
+    num = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        raise IndexError(f"[embedding_bag] index out of range for {num} embeddings")
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"[embedding_bag] padding_idx must be within num_embeddings ({num}), got {padding_idx}")
+        padding_idx %= num
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, float(max_norm), float(norm_type))
+    bag_of = np.repeat(np.arange(bags, dtype=np.int64), ends - starts)
+    pos = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in zip(starts, ends)]) if bags else \
+        np.zeros(0, dtype=np.int64)
+    keep = idx[pos] != padding_idx if padding_idx is not None else np.ones(pos.size, dtype=bool)
+    pos, bag_of = pos[keep], bag_of[keep]
+    rows = embedding(_tensor(idx[pos]), weight)  # (M, dim)
+    dim = weight.shape[1]
+    counts = np.bincount(bag_of, minlength=bags)
+    zeros = _wrap(_C.full([bags, dim], 0.0, weight.dtype.code))
+    if mode == "max":
+        if pos.size == 0:
+            return zeros
+        longest = int(counts.max())
+        slot = np.arange(pos.size) - np.repeat(np.cumsum(counts) - counts, counts)  # position within the bag
+        table = np.full((bags, longest), pos.size, dtype=np.int64)  # pos.size: a -inf filler row
+        table[bag_of, slot] = np.arange(pos.size)
+        filler = _wrap(_C.full([1, dim], -math.inf, weight.dtype.code))
+        padded = O.index_select(O.cat([rows, filler], 0), 0, _tensor(table.reshape(-1)))
+        out = O.max(O.reshape(padded, [bags, longest, dim]), 1)[0]
+        return O.where(_tensor(counts > 0).reshape(bags, 1), out, zeros)
+    if per_sample_weights is not None:
+        psw = O.index_select(O.reshape(per_sample_weights, [-1]), 0, _tensor(pos))
+        rows = O.mul(rows, O.unsqueeze(psw, 1))
+    out = O.index_add(zeros, 0, _tensor(bag_of), rows)
+    if mode == "mean":
+        out = O.div(out, _tensor(np.maximum(counts, 1).astype(np.float64 if weight.dtype.name == "float64"
+                                                               else np.float32)).reshape(bags, 1))
+    return out
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss (fused C++ alpha / beta recursions).
+
+    Shape: log_probs (T, N, C) or (T, C) of log-probabilities; targets (N, S) padded or the
+    concatenated (sum(target_lengths)) labels; input_lengths / target_lengths (N) tensors or
+    sequences. reduction='mean' divides each loss by its target length, then averages.
+    zero_infinity replaces infinite losses (no possible alignment) and their gradients by zero.
+    """
+    from ..tensor import tensor as _tensor
+    r = _reduction(reduction, "ctc_loss")
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs = O.unsqueeze(log_probs, 1)
+        targets = O.unsqueeze(targets, 0) if targets.ndim == 1 else targets
+
+    def lengths(v):
+        if isinstance(v, Tensor):
+            return O.reshape(v, [1]) if v.ndim == 0 else v
+        return _tensor([int(x) for x in v] if isinstance(v, (list, tuple)) else [int(v)])
+
+    il, tl = lengths(input_lengths), lengths(target_lengths)
+    nll_c, alpha_c = _C.ctc_loss(log_probs._c, targets._c, il._c, tl._c, int(blank))
+    nll = _wrap(nll_c)
+    if _needs(log_probs):
+        record(nll, R.ctc_loss, (log_probs,), (log_probs,), (targets, il, tl, alpha_c, int(blank), bool(zero_infinity)),
+               save_output=True)
+    if zero_infinity:
+        nll = O.masked_fill(nll, O.isinf(nll), 0.0)
+    if r == 1:
+        return O.mean(O.div(nll, O.to_dtype_op(O.clamp(tl, min=1), nll.dtype)))
+    if r == 2:
+        return O.sum(nll)
+    return O.reshape(nll, []) if unbatched else nll
