@@ -148,3 +148,13 @@ def test_chain_of_many_ops_matches_torch():
 
 def test_grad_of_broadcast_scalar_and_int_operand():
     check_op(lambda m, a: (a * 2 + 1) / 3 - a ** 2, [rand(3, 2)])
+
+
+def test_autograd_grad_fires_hooks_only_of_requested_leaves():
+    a, b = tf.ones(3, requires_grad=True), tf.ones(3, requires_grad=True)
+    seen = []
+    a.register_hook(lambda g: seen.append("a"))
+    b.register_hook(lambda g: seen.append("b"))
+    (ga,) = tf.autograd.grad((a * b).sum(), [a])
+    assert seen == ["a"] and a.grad is None and b.grad is None
+    assert ga.tolist() == [1.0, 1.0, 1.0]

@@ -242,13 +242,14 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     to_leaf(p, pg)
         parent_grads = pg = None  # the last node's gradients: let the leaves below steal them
         for t, (g, owned) in leaf_grads.items():
-            if t._hooks:
-                g = _apply_hooks(t._hooks, g)
-            if wanted is not None:
+            if wanted is not None:  # autograd.grad: only the requested leaves (and their hooks)
                 i = wanted.get(id(t))
                 if i is not None:
-                    results[i] = g
-            elif t.grad is None:
+                    results[i] = _apply_hooks(t._hooks, g) if t._hooks else g
+                continue
+            if t._hooks:
+                g = _apply_hooks(t._hooks, g)
+            if t.grad is None:
                 # Keep the tensor itself when nothing else can see it (as PyTorch steals a
                 # gradient whose use count is one); otherwise copy, so .grad never aliases.
                 steal = create_graph or owned or (sys.getrefcount(g) <= 3 and g._c.offset == 0
