@@ -364,60 +364,6 @@ void conv_padded_forward(const char* w_, const char* xp_, char* out_, int64_t co
   }
 }
 
-// out[t * ld + r] = rows[r][t] for r < n, t < len: tap rows gathered into a depth-major panel,
-// 8 x 8 (float) or 4 x 4 (double) blocks transposed in registers where AVX2 is there.
-#if defined(__AVX2__)
-inline void transpose_rows(const float* const* rows, int64_t t, float* out, int64_t ld) {
-  __m256 r[8], u[8], s[8];
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(rows[i] + t);
-  for (int i = 0; i < 8; i += 2) {
-    u[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    u[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    s[i] = _mm256_shuffle_ps(u[i], u[i + 2], 0x44);
-    s[i + 1] = _mm256_shuffle_ps(u[i], u[i + 2], 0xEE);
-    s[i + 2] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0x44);
-    s[i + 3] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0xEE);
-  }
-  for (int i = 0; i < 4; ++i) {
-    _mm256_storeu_ps(out + i * ld, _mm256_permute2f128_ps(s[i], s[i + 4], 0x20));
-    _mm256_storeu_ps(out + (i + 4) * ld, _mm256_permute2f128_ps(s[i], s[i + 4], 0x31));
-  }
-}
-inline void transpose_rows(const double* const* rows, int64_t t, double* out, int64_t ld) {
-  __m256d r[4];
-  for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(rows[i] + t);
-  const __m256d u0 = _mm256_unpacklo_pd(r[0], r[1]), u1 = _mm256_unpackhi_pd(r[0], r[1]);
-  const __m256d u2 = _mm256_unpacklo_pd(r[2], r[3]), u3 = _mm256_unpackhi_pd(r[2], r[3]);
-  _mm256_storeu_pd(out, _mm256_permute2f128_pd(u0, u2, 0x20));
-  _mm256_storeu_pd(out + ld, _mm256_permute2f128_pd(u1, u3, 0x20));
-  _mm256_storeu_pd(out + 2 * ld, _mm256_permute2f128_pd(u0, u2, 0x31));
-  _mm256_storeu_pd(out + 3 * ld, _mm256_permute2f128_pd(u1, u3, 0x31));
-}
-template <typename T>
-inline constexpr int kRowBlock = 32 / sizeof(T);
-#else
-template <typename T>
-inline constexpr int kRowBlock = 0;
-#endif
-
-template <typename T>
-void gather_rows(const T* const* rows, int n, int64_t len, T* out, int64_t ld) {
-  int r0 = 0;
-  if constexpr (kRowBlock<T> > 0) {
-    constexpr int B = kRowBlock<T>;
-    for (; r0 + B <= n; r0 += B) {
-      int64_t t = 0;
-      for (; t + B <= len; t += B) transpose_rows(rows + r0, t, out + t * ld + r0, ld);
-      for (; t < len; ++t)
-        for (int r = r0; r < r0 + B; ++r) out[t * ld + r] = rows[r][t];
-    }
-  }
-  for (int64_t t = 0; t < len; ++t)
-    for (int r = r0; r < n; ++r) out[t * ld + r] = rows[r][t];
-}
-
 // acc (MR taps x NV vectors of output channels) += taps (MR x positions) . gt (positions x NV
 // vectors, ldg apart) over `nrows` output rows of n positions: row rr's tap values are broadcast
 // from the padded image at bases[rr] + offsets[r]. acc lives in dwt (rows ldd apart) between calls.
@@ -485,7 +431,7 @@ void conv_padded_weight_grad(const char* xp_, const char* grad_, char* dw_, int6
     for (int64_t c0 = 0; c0 < cout; c0 += 64) {  // grad^T of the block, 64 channels at a time
       const int cc = static_cast<int>(std::min<int64_t>(64, cout - c0));
       for (int c = 0; c < cc; ++c) rows[c] = grad + (c0 + c) * P + ra * g.out_w;
-      gather_rows(rows, cc, n, gt + c0, ld);
+      gemm_detail::gather_rows(rows, cc, n, gt + c0, ld);
     }
     if (ld > cout)
       for (int64_t t = 0; t < n; ++t) std::fill(gt + t * ld + cout, gt + (t + 1) * ld, T(0));

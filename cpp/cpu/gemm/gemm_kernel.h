@@ -152,37 +152,37 @@ inline void micro_kernel(int64_t kc, const T* a, int64_t a_rs, int64_t a_ks, con
   }
 }
 
-// out[k * ld_out + r] = src[r * ld_src + k] for r < rows, k < kc: gathers rows that run along
-// the depth into a depth-major panel. With AVX2, 8x8 (float) or 4x4 (double) blocks are
-// transposed in registers; the ragged rest is copied one value at a time.
+// out[t * ld + r] = rows[r][t] for r < n, t < len: rows that run along the depth gathered into
+// a depth-major panel (GEMM packing, and conv tap rows). With AVX2, 8x8 (float) or 4x4 (double)
+// blocks are transposed in registers; the ragged rest is copied one value at a time.
 #if defined(__AVX2__)
-inline void transpose_block(const float* src, int64_t ld_src, float* out, int64_t ld_out) {
-  __m256 r[8], t[8], s[8];
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld_src);
+inline void transpose_rows(const float* const* rows, int64_t t, float* out, int64_t ld) {
+  __m256 r[8], u[8], s[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(rows[i] + t);
   for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    u[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    u[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
   }
   for (int i = 0; i < 8; i += 4) {
-    s[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-    s[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-    s[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-    s[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    s[i] = _mm256_shuffle_ps(u[i], u[i + 2], 0x44);
+    s[i + 1] = _mm256_shuffle_ps(u[i], u[i + 2], 0xEE);
+    s[i + 2] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0x44);
+    s[i + 3] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0xEE);
   }
   for (int i = 0; i < 4; ++i) {
-    _mm256_storeu_ps(out + i * ld_out, _mm256_permute2f128_ps(s[i], s[i + 4], 0x20));
-    _mm256_storeu_ps(out + (i + 4) * ld_out, _mm256_permute2f128_ps(s[i], s[i + 4], 0x31));
+    _mm256_storeu_ps(out + i * ld, _mm256_permute2f128_ps(s[i], s[i + 4], 0x20));
+    _mm256_storeu_ps(out + (i + 4) * ld, _mm256_permute2f128_ps(s[i], s[i + 4], 0x31));
   }
 }
-inline void transpose_block(const double* src, int64_t ld_src, double* out, int64_t ld_out) {
+inline void transpose_rows(const double* const* rows, int64_t t, double* out, int64_t ld) {
   __m256d r[4];
-  for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(src + i * ld_src);
-  const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
-  const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
-  _mm256_storeu_pd(out, _mm256_permute2f128_pd(t0, t2, 0x20));
-  _mm256_storeu_pd(out + ld_out, _mm256_permute2f128_pd(t1, t3, 0x20));
-  _mm256_storeu_pd(out + 2 * ld_out, _mm256_permute2f128_pd(t0, t2, 0x31));
-  _mm256_storeu_pd(out + 3 * ld_out, _mm256_permute2f128_pd(t1, t3, 0x31));
+  for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(rows[i] + t);
+  const __m256d u0 = _mm256_unpacklo_pd(r[0], r[1]), u1 = _mm256_unpackhi_pd(r[0], r[1]);
+  const __m256d u2 = _mm256_unpacklo_pd(r[2], r[3]), u3 = _mm256_unpackhi_pd(r[2], r[3]);
+  _mm256_storeu_pd(out, _mm256_permute2f128_pd(u0, u2, 0x20));
+  _mm256_storeu_pd(out + ld, _mm256_permute2f128_pd(u1, u3, 0x20));
+  _mm256_storeu_pd(out + 2 * ld, _mm256_permute2f128_pd(u0, u2, 0x31));
+  _mm256_storeu_pd(out + 3 * ld, _mm256_permute2f128_pd(u1, u3, 0x31));
 }
 template <typename T>
 inline constexpr int kTransposeBlock = 32 / sizeof(T);
@@ -192,19 +192,27 @@ inline constexpr int kTransposeBlock = 0;
 #endif
 
 template <typename T>
-void transpose_pack(const T* src, int64_t ld_src, int rows, int64_t kc, T* out, int64_t ld_out) {
+void gather_rows(const T* const* rows, int n, int64_t len, T* out, int64_t ld) {
   int r0 = 0;
   if constexpr (kTransposeBlock<T> > 0) {
     constexpr int B = kTransposeBlock<T>;
-    for (; r0 + B <= rows; r0 += B) {
-      int64_t k = 0;
-      for (; k + B <= kc; k += B) transpose_block(src + r0 * ld_src + k, ld_src, out + k * ld_out + r0, ld_out);
-      for (; k < kc; ++k)
-        for (int r = r0; r < r0 + B; ++r) out[k * ld_out + r] = src[r * ld_src + k];
+    for (; r0 + B <= n; r0 += B) {
+      int64_t t = 0;
+      for (; t + B <= len; t += B) transpose_rows(rows + r0, t, out + t * ld + r0, ld);
+      for (; t < len; ++t)
+        for (int r = r0; r < r0 + B; ++r) out[t * ld + r] = rows[r][t];
     }
   }
-  for (int64_t k = 0; k < kc; ++k)
-    for (int r = r0; r < rows; ++r) out[k * ld_out + r] = src[r * ld_src + k];
+  for (int64_t t = 0; t < len; ++t)
+    for (int r = r0; r < n; ++r) out[t * ld + r] = rows[r][t];
+}
+
+// The same for rows ld_src apart: out[k * ld_out + r] = src[r * ld_src + k], rows <= 64.
+template <typename T>
+void transpose_pack(const T* src, int64_t ld_src, int rows, int64_t kc, T* out, int64_t ld_out) {
+  const T* ptrs[64];
+  for (int r = 0; r < rows; ++r) ptrs[r] = src + r * ld_src;
+  gather_rows(ptrs, rows, kc, out, ld_out);
 }
 
 // Rows [i0, i0 + mrows) x depth [p0, p0 + kc) of op(A) as consecutive MR x kc slivers, each
