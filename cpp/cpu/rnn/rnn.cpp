@@ -163,10 +163,13 @@ void pack_panels(const T* b, int64_t ldb, bool trans, int64_t depth, int64_t gro
 template <typename T>
 inline void panel_gemm(int64_t rows, int64_t cols, int64_t depth, const T* a, int64_t lda, const T* panel, T* c,
                        int64_t ldc, bool accumulate) {
-  constexpr int MR = StepTile<T>::MR;
-  for (int64_t s = 0; s < rows; s += MR)
-    step_kernel(depth, a + s * lda, lda, panel, c + s * ldc, ldc, static_cast<int>(std::min<int64_t>(MR, rows - s)),
-                static_cast<int>(cols), accumulate);
+  constexpr int64_t MR = StepTile<T>::MR;
+  for (int64_t s = 0, slivers = (rows + MR - 1) / MR; s < slivers; ++s) {
+    int64_t r0;
+    int n;
+    sliver_rows<T>(rows, s, r0, n);
+    step_tile(n, depth, a + r0 * lda, lda, panel, c + r0 * ldc, ldc, static_cast<int>(cols), accumulate);
+  }
 }
 
 // C (+)= A * op(B) over the columns of range k (all groups): the per-thread part of a step.

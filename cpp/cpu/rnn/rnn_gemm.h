@@ -36,42 +36,39 @@ void pack_step_panel(const T* b, int64_t ldb, bool trans, int64_t p0, int64_t kc
   }
 }
 
-// C[:rows, :cols] = (or += when accumulate) A[:rows, :kc] * panel; rows <= MR, cols <= NR. Rows
-// past `rows` re-read row 0 of A (their results are dropped).
-template <typename T>
-inline void step_kernel(int64_t kc, const T* a, int64_t lda, const T* panel, T* c, int64_t ldc, int rows, int cols,
+// C[:R, :cols] = (or += when accumulate) A[:R, :kc] * panel; R <= MR, cols <= NR.
+template <typename T, int R>
+inline void step_kernel(int64_t kc, const T* a, int64_t lda, const T* panel, T* c, int64_t ldc, int cols,
                         bool accumulate) {
-  constexpr int MR = StepTile<T>::MR, NV = StepTile<T>::NV, W = StepTile<T>::W, NR = StepTile<T>::NR;
+  constexpr int NV = StepTile<T>::NV, W = StepTile<T>::W, NR = StepTile<T>::NR;
   using V = Vec<T>;
-  V acc[MR][NV];
+  V acc[R][NV];
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[r][v] = V(T(0));
-  const T* ar[MR];
+  const T* ar[R];
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) ar[r] = a + (r < rows ? r : 0) * lda;
+  for (int r = 0; r < R; ++r) ar[r] = a + r * lda;
   // An accumulated C tile (the step's input projection) is usually cold: fetch it meanwhile.
   if (accumulate)
 #pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r)
-      if (r < rows)
+    for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
-        for (int v = 0; v < NR * int(sizeof(T)); v += 64) __builtin_prefetch(reinterpret_cast<const char*>(c + r * ldc) + v, 1, 3);
+      for (int v = 0; v < NR * int(sizeof(T)); v += 64) __builtin_prefetch(reinterpret_cast<const char*>(c + r * ldc) + v, 1, 3);
   for (int64_t k = 0; k < kc; ++k) {
     V bv[NV];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) bv[v] = V::load(panel + k * NR + v * W);
 #pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) {
+    for (int r = 0; r < R; ++r) {
       const V av(ar[r][k]);
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(av, bv[v], acc[r][v]);
     }
   }
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) {
-    if (r >= rows) break;
+  for (int r = 0; r < R; ++r) {
     T* row = c + r * ldc;
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) {
@@ -85,6 +82,25 @@ inline void step_kernel(int64_t kc, const T* a, int64_t lda, const T* panel, T* 
       }
     }
   }
+}
+
+// The same for a run-time row count 1 <= rows <= MR.
+template <typename T, int R = StepTile<T>::MR>
+inline void step_tile(int rows, int64_t kc, const T* a, int64_t lda, const T* panel, T* c, int64_t ldc, int cols,
+                      bool accumulate) {
+  if constexpr (R > 1)
+    if (rows < R) return step_tile<T, R - 1>(rows, kc, a, lda, panel, c, ldc, cols, accumulate);
+  step_kernel<T, R>(kc, a, lda, panel, c, ldc, cols, accumulate);
+}
+
+// Rows [0, rows) split into the fewest slivers of at most MR rows, as even as possible: 32 rows
+// on AVX2 (MR 6) run as 6+6+5+5+5+5, not 6+6+6+6+6+2 (whose last sliver costs a full one).
+template <typename T>
+inline void sliver_rows(int64_t rows, int64_t s, int64_t& r0, int& n) {
+  constexpr int64_t MR = StepTile<T>::MR;
+  const int64_t slivers = (rows + MR - 1) / MR, base = rows / slivers, extra = rows % slivers;
+  r0 = s * base + std::min(s, extra);
+  n = static_cast<int>(base + (s < extra ? 1 : 0));
 }
 
 }  // namespace tensorforge::cpu::TF_ISA_NS::rnn_detail
