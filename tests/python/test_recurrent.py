@@ -336,6 +336,42 @@ def test_packed_wide_layers_match_pytorch(kind):
 
 
 @needs_torch
+@pytest.mark.parametrize("kind", ["lstm", "gru", "tanh", "lstm_proj"])
+@pytest.mark.parametrize("batch", [8, 29])
+def test_thread_splits_match_pytorch(kind, batch):
+    """Two threads share a layer's work either by batch rows (each runs the whole recurrence on
+    its rows: batch 29, split unevenly) or by the hidden units of every step (batch 8); both,
+    with packed sequences of ragged lengths too, match PyTorch."""
+    threads = tf.get_num_threads()
+    tf.set_num_threads(2)
+    try:
+        ours, ref = _pair(kind, 16, 128, dtype=np.float32, num_layers=2)
+        lstm = kind.startswith("lstm")
+        x = RNG.uniform(-1, 1, (6, batch, 16)).astype(np.float32)
+        _compare(ours, ref, x, _states(kind, 2, 1, batch, 128, np.float32), lstm, rtol=1e-4, atol=2e-5)
+        lengths = sorted(RNG.integers(1, 7, batch).tolist(), reverse=True)
+
+        def run(model, lib, utils):
+            xs = _leaf(lib, x)
+            out, hn = model(utils.pack_padded_sequence(xs, lengths))
+            padded, _ = utils.pad_packed_sequence(out)
+            outs = [padded] + (list(hn) if lstm else [hn])
+            sum((o * (i + 1.0)).sum() for i, o in enumerate(outs)).backward()
+            return outs, xs
+
+        o1, x1 = run(ours, tf, rnn_utils)
+        o2, x2 = run(ref, torch, torch.nn.utils.rnn)
+        for a, b in zip(o1, o2):
+            assert_close(a, b, 1e-4, 2e-5, "packed output")
+        assert_close(x1.grad, x2.grad, 1e-4, 2e-5, "packed input grad")
+        theirs = dict(ref.named_parameters())
+        for name, p in ours.named_parameters():
+            assert_close(p.grad, theirs[name].grad, 1e-4, 1e-4, f"grad of {name}")
+    finally:
+        tf.set_num_threads(threads)
+
+
+@needs_torch
 def test_padding_utilities_match_pytorch():
     seqs = [RNG.uniform(-1, 1, (n, 2)) for n in (3, 5, 1)]
     for batch_first, side in itertools.product([False, True], ["right", "left"]):

@@ -1,10 +1,11 @@
 // Fused recurrent layers (Elman tanh / relu, LSTM with optional projection, GRU), forward and
 // backward through time. Per direction: one GEMM projects the whole input sequence into the
 // reserve; each step then runs the recurrent product on weights packed once into GEMM panels,
-// fused with the gate pass. A step is split across threads by hidden units, the same units
-// every step, so each thread's slice of the packed weights stays in its own cache and the only
-// synchronisation is the end of the step. The backward mirrors this and forms the weight
-// gradients as large GEMMs over the whole sequence at the end.
+// fused with the gate pass. With enough batch rows, each thread runs the whole recurrence on its
+// own rows (batch rows never interact), with no synchronisation between steps; otherwise a
+// step is split across threads by hidden units, the same units every step, and the threads
+// meet at the end of each step. The backward mirrors this and forms the weight gradients as
+// large GEMMs over the whole sequence at the end.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -120,7 +121,7 @@ struct ForwardWork {
 // xh: the rows [x | h_prev] the weight gradients are formed from; dw: [dW_ih | dW_hh].
 template <typename T>
 struct BackwardWork {
-  T *dg, *dh, *dc, *db, *dm, *dhp, *xh, *dw, *packed;
+  T *dg, *dh, *dc, *db, *dm, *dhp, *xh, *dw, *packed, *db_parts;
   int64_t size;
   BackwardWork(const Dims& d, int64_t chunks, T* base) {
     Carver<T> w{base};
@@ -133,6 +134,7 @@ struct BackwardWork {
     xh = w.take(d.rows * (d.I + d.P));
     dw = w.take(d.G * d.H * (d.I + d.P));
     packed = w.take(d.proj ? packed_size<T>(d.H, 1, d.P, chunks) : packed_size<T>(d.P, 1, d.G * d.H, chunks));
+    db_parts = w.take(std::min(chunks, kMaxChunks) * d.Gd);  // last: its size depends on chunks
     size = w.at;
   }
 };
@@ -193,6 +195,19 @@ int64_t step_chunks(const RnnLayer& l, const Dims& d) {
   return macs >= kStepGrain && !in_parallel_region() ? l.chunks : 1;
 }
 
+// Whether `chunks` threads each take a share of the batch rows for the whole sequence (at least
+// one full register tile of rows each) instead of sharing out every step's hidden units.
+template <typename T>
+bool split_rows(const Dims& d, int64_t chunks) {
+  return chunks >= 2 && d.B >= chunks * StepTile<T>::MR;
+}
+
+// Rows [b0, b1) of thread k of n.
+inline void row_share(int64_t rows, int64_t k, int64_t n, int64_t& b0, int64_t& b1) {
+  b0 = rows * k / n;
+  b1 = rows * (k + 1) / n;
+}
+
 // The step processed i-th going forward in time order of direction `dir`.
 inline int64_t time_of(int64_t i, int64_t steps, bool reverse) { return reverse ? steps - 1 - i : i; }
 
@@ -231,40 +246,69 @@ void forward_recurrence(const RnnLayer& l, int dir, int64_t chunks) {
   pack_panels(reinterpret_cast<const T*>(io.w_hh), P, true, P, d.G, H, part, w.packed);
   const T* w_hr = reinterpret_cast<const T*>(io.w_hr);
 
-  for (int64_t i = 0; i < d.T; ++i) {
+  // Step i for batch rows [b0, b1) (those present at the step) and unit ranges [k0, k1).
+  auto step_rows = [&](int64_t i, int64_t b0, int64_t b1, int64_t k0, int64_t k1) {
     const int64_t t = time_of(i, d.T, reverse);
-    const int64_t rows = l.batch_sizes[t], off = l.offsets[t];
-    T* gates = res + off * S;
-    T* orow = out + off * ldo;
+    const int64_t off = l.offsets[t], e = std::min(b1, l.batch_sizes[t]), n = e - b0;
+    if (n <= 0) return;
+    T* gates = res + (off + b0) * S;
+    T* orow = out + (off + b0) * ldo;
+    const T* hcur = w.h[i & 1] + b0 * P;
+    T* hnext = w.h[(i + 1) & 1] + b0 * P;
+    T* cst = d.mode == kLstm ? w.c + b0 * H : nullptr;
+    T* gh = d.mode == kGru ? w.gh + b0 * 3 * H : nullptr;
+    for (int64_t k = k0; k < k1; ++k) {
+      const int64_t u0 = part.start[k], u1 = part.start[k + 1];
+      if (d.mode == kGru)
+        range_gemm(part, k, d.G, H, n, P, hcur, P, w.packed, gh, 3 * H, false);
+      else if (i > 0 || !l.zero_h0)
+        range_gemm(part, k, d.G, H, n, P, hcur, P, w.packed, gates, S, true);
+      for (int64_t b = 0; b < n; ++b) {
+        T* g = gates + b * S;
+        if (d.mode == kLstm)
+          lstm_forward_row(g, bias, cst + b * H, g + 4 * H, d.proj ? g + 5 * H : nullptr, orow + b * ldo,
+                           hnext + b * P, H, u0, u1);
+        else if (d.mode == kGru)
+          gru_forward_row(g, gh + b * 3 * H, bias, bias ? w.bias_hn : nullptr, g + 3 * H, hcur + b * P,
+                          orow + b * ldo, hnext + b * P, H, u0, u1);
+        else
+          rnn_forward_row(g, bias, d.mode == kRelu, orow + b * ldo, hnext + b * P, u0, u1);
+      }
+    }
+  };
+  // The rest of step i for rows [b0, b1): the projection, and (packed input, forward in time)
+  // the final state kept by sequences that ended the step before.
+  auto step_tail = [&](int64_t i, int64_t b0, int64_t b1) {
+    const int64_t t = time_of(i, d.T, reverse);
+    const int64_t rows = l.batch_sizes[t], off = l.offsets[t], e = std::min(b1, rows);
     const T* hcur = w.h[i & 1];
     T* hnext = w.h[(i + 1) & 1];
-    parallel_for(0, part.n, 1, [&](int64_t k0, int64_t k1) {
-      for (int64_t k = k0; k < k1; ++k) {
-        const int64_t u0 = part.start[k], u1 = part.start[k + 1];
-        if (d.mode == kGru)
-          range_gemm(part, k, d.G, H, rows, P, hcur, P, w.packed, w.gh, 3 * H, false);
-        else if (i > 0 || !l.zero_h0)
-          range_gemm(part, k, d.G, H, rows, P, hcur, P, w.packed, gates, S, true);
-        for (int64_t b = 0; b < rows; ++b) {
-          T* g = gates + b * S;
-          if (d.mode == kLstm)
-            lstm_forward_row(g, bias, w.c + b * H, g + 4 * H, d.proj ? g + 5 * H : nullptr, orow + b * ldo,
-                             hnext + b * P, H, u0, u1);
-          else if (d.mode == kGru)
-            gru_forward_row(g, w.gh + b * 3 * H, bias, bias ? w.bias_hn : nullptr, g + 3 * H, hcur + b * P,
-                            orow + b * ldo, hnext + b * P, H, u0, u1);
-          else
-            rnn_forward_row(g, bias, d.mode == kRelu, orow + b * ldo, hnext + b * P, u0, u1);
+    if (d.proj && e > b0) {
+      T* orow = out + (off + b0) * ldo;
+      l.gemm(false, true, e - b0, P, H, res + (off + b0) * S + 5 * H, S, w_hr, H, orow, ldo, 0.0);
+      copy_rows(hnext + b0 * P, P, orow, ldo, e - b0, P);
+    }
+    if (!reverse && t > 0) {
+      const int64_t from = std::max(rows, b0), to = std::min(l.batch_sizes[t - 1], b1);
+      if (to > from) copy_rows(hnext + from * P, P, hcur + from * P, P, to - from, P);
+    }
+  };
+  if (split_rows<T>(d, chunks)) {
+    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        int64_t b0, b1;
+        row_share(d.B, c, chunks, b0, b1);
+        for (int64_t i = 0; i < d.T; ++i) {
+          step_rows(i, b0, b1, 0, part.n);
+          step_tail(i, b0, b1);
         }
       }
     });
-    if (d.proj) {
-      l.gemm(false, true, rows, P, H, gates + 5 * H, S, w_hr, H, orow, ldo, 0.0);
-      copy_rows(hnext, P, orow, ldo, rows, P);
+  } else {
+    for (int64_t i = 0; i < d.T; ++i) {
+      parallel_for(0, part.n, 1, [&](int64_t k0, int64_t k1) { step_rows(i, 0, d.B, k0, k1); });
+      step_tail(i, 0, d.B);
     }
-    // Packed input, forward in time: sequences that ended last step keep their final state.
-    if (!reverse && t > 0 && l.batch_sizes[t - 1] > rows)
-      copy_rows(hnext + rows * P, P, hcur + rows * P, P, l.batch_sizes[t - 1] - rows, P);
   }
   std::memcpy(io.h_n, w.h[d.T & 1], d.B * P * sizeof(T));
   if (d.mode == kLstm) std::memcpy(io.c_n, w.c, d.B * H * sizeof(T));
@@ -314,43 +358,71 @@ void backward_recurrence(const RnnLayer& l, int dir, int64_t chunks) {
   if (d.proj) pack_panels(reinterpret_cast<const T*>(io.w_hr), H, false, P, 1, 0, part, w.packed);
   else pack_panels(reinterpret_cast<const T*>(io.w_hh), P, false, GH, 1, 0, part, w.packed);
 
-  // Step t's gate gradients for units [u0, u1) of all its rows; dsrc holds the gradient of the
-  // step's m (LSTM) or h, dout the output gradient still to add (or null).
-  auto gate_rows = [&](int64_t t, int64_t u0, int64_t u1, const T* dsrc, int64_t ld_src, const T* dout) {
+  // Step t's gate gradients for units [u0, u1) of its rows in [b0, b1); dsrc holds the gradient
+  // of the step's m (LSTM) or h, dout the output gradient still to add (or null); the bias
+  // gradient sums go to db_out (or nowhere when null).
+  auto gate_rows = [&](int64_t t, int64_t b0, int64_t b1, int64_t u0, int64_t u1, const T* dsrc, int64_t ld_src,
+                       const T* dout, T* db_out) {
     constexpr int64_t W = Vec<T>::size;
-    const int64_t rows = l.batch_sizes[t], off = l.offsets[t];
+    const int64_t off = l.offsets[t], rows = std::min(b1, l.batch_sizes[t]) - b0;
+    if (rows <= 0) return;
     const int64_t prev = reverse ? t + 1 : t - 1;
     const int64_t n_prev = prev >= 0 && prev < d.T ? l.batch_sizes[prev] : 0;
-    const int64_t prev_off = n_prev ? l.offsets[prev] : 0;
-    const Rows<const T> gates{res + off * S, S}, dh{dsrc, ld_src}, dgo{dout ? dout + off * ldo : nullptr, ldo};
-    const Rows<T> dg{w.dg + off * Gd, Gd};
+    const int64_t prev_off = n_prev ? l.offsets[prev] : 0, recent = std::max<int64_t>(0, n_prev - b0);
+    const Rows<const T> gates{res + (off + b0) * S, S}, dh{dsrc + b0 * ld_src, ld_src};
+    const Rows<const T> dgo{dout ? dout + (off + b0) * ldo : nullptr, ldo};
+    const Rows<T> dg{w.dg + (off + b0) * Gd, Gd};
     for (int64_t u = u0; u < u1; u += W) {
       const int64_t n = std::min(W, u1 - u);
       if (d.mode == kLstm)
-        lstm_backward_cols(rows, u, n, H, gates, PrevRows<T>{res + prev_off * S + 4 * H, S, n_prev, c0, H}, dh, dgo,
-                           Rows<T>{w.dc, H}, dg, db);
+        lstm_backward_cols(rows, u, n, H, gates,
+                           PrevRows<T>{res + (prev_off + b0) * S + 4 * H, S, recent, c0 + b0 * H, H}, dh, dgo,
+                           Rows<T>{w.dc + b0 * H, H}, dg, db_out);
       else if (d.mode == kGru)
-        gru_backward_cols(rows, u, n, H, gates, PrevRows<T>{out + prev_off * ldo, ldo, n_prev, h0, P},
-                          Rows<T>{w.dh, P}, dgo, dg, db);
+        gru_backward_cols(rows, u, n, H, gates, PrevRows<T>{out + (prev_off + b0) * ldo, ldo, recent, h0 + b0 * P, P},
+                          Rows<T>{w.dh + b0 * P, P}, dgo, dg, db_out);
       else
-        rnn_backward_cols(rows, u, n, gates, d.mode == kRelu, dh, dgo, dg, db);
+        rnn_backward_cols(rows, u, n, gates, d.mode == kRelu, dh, dgo, dg, db_out);
     }
   };
   const T* w_hh = reinterpret_cast<const T*>(io.w_hh);
   int64_t t_prev = -1;  // the step processed before (its dG feeds this step's dh)
   if (!d.proj) {
-    // The last round only forms dh0 (skipped when nobody wants it).
-    for (int64_t i = 0; i <= (io.grad_h0 ? d.T : d.T - 1); ++i) {
+    // Round i for rows [b0, b1), unit ranges [k0, k1): dh = dG(t_prev) W_hh, then step t's gate
+    // gradients. The last round only forms dh0 (skipped when nobody wants it).
+    const int64_t rounds = io.grad_h0 ? d.T + 1 : d.T;
+    auto one_round = [&](int64_t i, int64_t tp, int64_t b0, int64_t b1, int64_t k0, int64_t k1, T* db_out) {
       const int64_t t = i < d.T ? time_of(d.T - 1 - i, d.T, reverse) : -1;
-      parallel_for(0, part.n, 1, [&](int64_t k0, int64_t k1) {
-        for (int64_t k = k0; k < k1; ++k) {
-          if (t_prev >= 0)
-            range_gemm(part, k, 1, 0, l.batch_sizes[t_prev], GH, w.dg + l.offsets[t_prev] * Gd, Gd, w.packed, w.dh,
-                       P, d.mode == kGru);
-          if (t >= 0) gate_rows(t, part.start[k], part.start[k + 1], w.dh, P, gout);
+      for (int64_t k = k0; k < k1; ++k) {
+        if (tp >= 0) {
+          const int64_t n = std::min(b1, l.batch_sizes[tp]) - b0;
+          if (n > 0)
+            range_gemm(part, k, 1, 0, n, GH, w.dg + (l.offsets[tp] + b0) * Gd, Gd, w.packed, w.dh + b0 * P, P,
+                       d.mode == kGru);
+        }
+        if (t >= 0) gate_rows(t, b0, b1, part.start[k], part.start[k + 1], w.dh, P, gout, db_out);
+      }
+      return t;
+    };
+    if (split_rows<T>(d, chunks)) {
+      parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+        for (int64_t c = c0; c < c1; ++c) {
+          int64_t b0, b1;
+          row_share(d.B, c, chunks, b0, b1);
+          T* db_part = db ? w.db_parts + c * Gd : nullptr;
+          if (db_part) std::fill(db_part, db_part + Gd, T(0));
+          for (int64_t i = 0, tp = -1; i < rounds; ++i) tp = one_round(i, tp, b0, b1, 0, part.n, db_part);
         }
       });
-      t_prev = t;
+      if (db)
+        for (int64_t c = 0; c < chunks; ++c)
+          for (int64_t j = 0; j < Gd; ++j) db[j] += w.db_parts[c * Gd + j];
+    } else {
+      for (int64_t i = 0; i < rounds; ++i) {
+        const int64_t t = i < d.T ? time_of(d.T - 1 - i, d.T, reverse) : -1;
+        parallel_for(0, part.n, 1, [&](int64_t k0, int64_t k1) { one_round(i, t_prev, 0, d.B, k0, k1, db); });
+        t_prev = t;
+      }
     }
   } else {
     for (int64_t i = 0; i < d.T; ++i) {
@@ -364,7 +436,7 @@ void backward_recurrence(const RnnLayer& l, int dir, int64_t chunks) {
       parallel_for(0, part.n, 1, [&](int64_t k0, int64_t k1) {
         for (int64_t k = k0; k < k1; ++k) {
           range_gemm(part, k, 1, 0, rows, P, dhp, P, w.packed, w.dm, H, false);
-          gate_rows(t, part.start[k], part.start[k + 1], w.dm, H, nullptr);
+          gate_rows(t, 0, d.B, part.start[k], part.start[k + 1], w.dm, H, nullptr, db);
         }
       });
       t_prev = t;
