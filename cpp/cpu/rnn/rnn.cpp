@@ -478,10 +478,24 @@ void backward_gemms(const RnnLayer& l, int dir) {
     T* gw_ih = reinterpret_cast<T*>(io.grad_w_ih);
     T* gw_hh = reinterpret_cast<T*>(io.grad_w_hh);
     const int64_t shared = gru ? 2 * H : GH;
-    l.gemm(true, false, shared, XP, rows, w.dg, Gd, w.xh, XP, w.dw, XP, 0.0);
+    // Formed transposed, dW^T = [x | h_prev]^T dG: dG (rows of G*H values, 4 KB apart for
+    // hidden 256) is then read along its rows as op(B); read down its columns as op(A) those
+    // rows alias in the caches (measured ~5% slower). The copy-out transposes back.
+    l.gemm(true, false, XP, shared, rows, w.xh, XP, w.dg, Gd, w.dw, shared, 0.0);
     parallel_for(0, shared, std::max<int64_t>(1, kCopyGrain / XP), [&](int64_t r0, int64_t r1) {
-      copy_rows(gw_ih + r0 * I, I, w.dw + r0 * XP, XP, r1 - r0, I);
-      copy_rows(gw_hh + r0 * P, P, w.dw + r0 * XP + I, XP, r1 - r0, P);
+      for (int64_t i0 = 0; i0 < XP; i0 += 64) {
+        const int n = static_cast<int>(std::min<int64_t>(64, XP - i0));
+        const T* src = w.dw + i0 * shared + r0;
+        if (i0 + n <= I) {
+          gemm_detail::transpose_pack(src, shared, n, r1 - r0, gw_ih + r0 * I + i0, I);
+        } else if (i0 >= I) {
+          gemm_detail::transpose_pack(src, shared, n, r1 - r0, gw_hh + r0 * P + (i0 - I), P);
+        } else {  // a block straddling x and h_prev
+          const int nx = static_cast<int>(I - i0);
+          gemm_detail::transpose_pack(src, shared, nx, r1 - r0, gw_ih + r0 * I + i0, I);
+          gemm_detail::transpose_pack(src + nx * shared, shared, n - nx, r1 - r0, gw_hh + r0 * P, P);
+        }
+      }
     });
     if (gru) {
       l.gemm(true, false, H, I, rows, w.dg + 3 * H, Gd, w.xh, XP, gw_ih + 2 * H * I, I, 0.0);
