@@ -284,10 +284,40 @@ struct Reducer {
       for (int64_t v = 0; v < full + (rem > 0); ++v) acc[v] = F::vmerge(acc[v], tmp[v]);
       return;
     }
-    for (int64_t k = 0; k < rows; ++k) {
-      const In* q = p + k * inner;
-      for (int64_t v = 0; v < full; ++v) acc[v] = F::vstep(acc[v], load_lanes<L>(q + v * W), c[v]);
-      if (rem) acc[full] = F::vstep(acc[full], load_lanes_partial<L>(q + full * W, rem), c[full]);
+    // Four columns' accumulators at a time stay in registers down the rows (each lane still
+    // sees the rows in order); a leftover vector alternates two accumulators over even and odd
+    // rows, merged at the end (one dependency chain would bound it by the add latency).
+    int64_t v = 0;
+    for (; v + 4 <= full; v += 4) {
+      VA a0 = acc[v], a1 = acc[v + 1], a2 = acc[v + 2], a3 = acc[v + 3];
+      const In* q = p + v * W;
+      for (int64_t k = 0; k < rows; ++k, q += inner) {
+        a0 = F::vstep(a0, load_lanes<L>(q), c[v]);
+        a1 = F::vstep(a1, load_lanes<L>(q + W), c[v + 1]);
+        a2 = F::vstep(a2, load_lanes<L>(q + 2 * W), c[v + 2]);
+        a3 = F::vstep(a3, load_lanes<L>(q + 3 * W), c[v + 3]);
+      }
+      acc[v] = a0;
+      acc[v + 1] = a1;
+      acc[v + 2] = a2;
+      acc[v + 3] = a3;
+    }
+    for (; v < full; ++v) {
+      VA a = acc[v], b = F::vinit();
+      const In* q = p + v * W;
+      int64_t k = 0;
+      for (; k + 2 <= rows; k += 2, q += 2 * inner) {
+        a = F::vstep(a, load_lanes<L>(q), c[v]);
+        b = F::vstep(b, load_lanes<L>(q + inner), c[v]);
+      }
+      if (k < rows) a = F::vstep(a, load_lanes<L>(q), c[v]);
+      acc[v] = F::vmerge(a, b);
+    }
+    if (rem) {
+      VA a = acc[full];
+      const In* q = p + full * W;
+      for (int64_t k = 0; k < rows; ++k, q += inner) a = F::vstep(a, load_lanes_partial<L>(q, rem), c[full]);
+      acc[full] = a;
     }
   }
 
