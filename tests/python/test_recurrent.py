@@ -308,15 +308,8 @@ def test_packed_sequences_match_pytorch(kind, enforce_sorted):
         assert_close(p.grad, theirs[name].grad, 1e-7, 1e-9, f"grad of {name}")
 
 
-@needs_torch
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
-def test_packed_wide_layers_match_pytorch(kind):
-    """Packed sequences through a step split across threads (hidden 64, batch 40)."""
-    ours, ref = _pair(kind, 8, 64, dtype=np.float32, num_layers=2)
-    lengths = sorted(RNG.integers(1, 9, 40).tolist(), reverse=True)
-    x = RNG.uniform(-1, 1, (8, 40, 8)).astype(np.float32)
-    lstm = kind == "lstm"
-
+def _compare_packed_f32(ours, ref, x, lengths, lstm):
+    """float32 layers fed x packed to `lengths` (sorted): outputs, final states and every gradient."""
     def run(model, lib, utils):
         xs = _leaf(lib, x)
         out, hn = model(utils.pack_padded_sequence(xs, lengths))
@@ -336,6 +329,16 @@ def test_packed_wide_layers_match_pytorch(kind):
 
 
 @needs_torch
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_packed_wide_layers_match_pytorch(kind):
+    """Packed sequences through a step split across threads (hidden 64, batch 40)."""
+    ours, ref = _pair(kind, 8, 64, dtype=np.float32, num_layers=2)
+    lengths = sorted(RNG.integers(1, 9, 40).tolist(), reverse=True)
+    x = RNG.uniform(-1, 1, (8, 40, 8)).astype(np.float32)
+    _compare_packed_f32(ours, ref, x, lengths, kind == "lstm")
+
+
+@needs_torch
 @pytest.mark.parametrize("kind", ["lstm", "gru", "tanh", "lstm_proj"])
 @pytest.mark.parametrize("batch", [8, 29])
 def test_thread_splits_match_pytorch(kind, batch):
@@ -349,24 +352,7 @@ def test_thread_splits_match_pytorch(kind, batch):
         lstm = kind.startswith("lstm")
         x = RNG.uniform(-1, 1, (6, batch, 16)).astype(np.float32)
         _compare(ours, ref, x, _states(kind, 2, 1, batch, 128, np.float32), lstm, rtol=1e-4, atol=2e-5)
-        lengths = sorted(RNG.integers(1, 7, batch).tolist(), reverse=True)
-
-        def run(model, lib, utils):
-            xs = _leaf(lib, x)
-            out, hn = model(utils.pack_padded_sequence(xs, lengths))
-            padded, _ = utils.pad_packed_sequence(out)
-            outs = [padded] + (list(hn) if lstm else [hn])
-            sum((o * (i + 1.0)).sum() for i, o in enumerate(outs)).backward()
-            return outs, xs
-
-        o1, x1 = run(ours, tf, rnn_utils)
-        o2, x2 = run(ref, torch, torch.nn.utils.rnn)
-        for a, b in zip(o1, o2):
-            assert_close(a, b, 1e-4, 2e-5, "packed output")
-        assert_close(x1.grad, x2.grad, 1e-4, 2e-5, "packed input grad")
-        theirs = dict(ref.named_parameters())
-        for name, p in ours.named_parameters():
-            assert_close(p.grad, theirs[name].grad, 1e-4, 1e-4, f"grad of {name}")
+        _compare_packed_f32(ours, ref, x, sorted(RNG.integers(1, 7, batch).tolist(), reverse=True), lstm)
     finally:
         tf.set_num_threads(threads)
 
