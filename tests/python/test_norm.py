@@ -181,7 +181,9 @@ def test_dropout_reproducible_and_modes():
     assert d(x) is x
     assert F.dropout(x, 0.5, training=False) is x
     assert float(F.dropout(x, 1.0).abs().sum()) == 0
-    np.testing.assert_array_equal(F.dropout(x, 0.0).numpy(), x.numpy())
+    state = tf.get_rng_state()
+    assert F.dropout(x, 0.0) is x and nn.Dropout(0.0)(x) is x  # PyTorch: the input itself,
+    assert np.array_equal(tf.get_rng_state().numpy(), state.numpy())  # no random numbers drawn
     assert repr(nn.Dropout(0.2)) == "Dropout(p=0.2, inplace=False)"
 
 

@@ -393,9 +393,10 @@ def _check_p(p: float, op: str) -> None:
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes elements with probability p (global generator) and scales the rest by 1/(1-p),
-    in one fused kernel; identity when not training."""
+    in one fused kernel; identity (the input itself, no random numbers drawn) when not
+    training or p is 0, as in PyTorch."""
     _check_p(p, "dropout")
-    if not training:
+    if not training or p == 0.0:
         return input
     if inplace:
         O._check_inplace(input, "dropout_")
