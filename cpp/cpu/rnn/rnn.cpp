@@ -202,10 +202,12 @@ bool split_rows(const Dims& d, int64_t chunks) {
   return chunks >= 2 && d.B >= chunks * StepTile<T>::MR;
 }
 
-// Rows [b0, b1) of thread k of n.
-inline void row_share(int64_t rows, int64_t k, int64_t n, int64_t& b0, int64_t& b1) {
-  b0 = rows * k / n;
-  b1 = rows * (k + 1) / n;
+// Runs fn(c, b0, b1) for each of `chunks` threads, thread c taking batch rows [b0, b1).
+template <typename F>
+void for_row_shares(int64_t rows, int64_t chunks, const F& fn) {
+  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) fn(c, rows * c / chunks, rows * (c + 1) / chunks);
+  });
 }
 
 // The step processed i-th going forward in time order of direction `dir`.
@@ -294,14 +296,10 @@ void forward_recurrence(const RnnLayer& l, int dir, int64_t chunks) {
     }
   };
   if (split_rows<T>(d, chunks)) {
-    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c) {
-        int64_t b0, b1;
-        row_share(d.B, c, chunks, b0, b1);
-        for (int64_t i = 0; i < d.T; ++i) {
-          step_rows(i, b0, b1, 0, part.n);
-          step_tail(i, b0, b1);
-        }
+    for_row_shares(d.B, chunks, [&](int64_t, int64_t b0, int64_t b1) {
+      for (int64_t i = 0; i < d.T; ++i) {
+        step_rows(i, b0, b1, 0, part.n);
+        step_tail(i, b0, b1);
       }
     });
   } else {
@@ -386,13 +384,14 @@ void backward_recurrence(const RnnLayer& l, int dir, int64_t chunks) {
     }
   };
   const T* w_hh = reinterpret_cast<const T*>(io.w_hh);
-  int64_t t_prev = -1;  // the step processed before (its dG feeds this step's dh)
   if (!d.proj) {
-    // Round i for rows [b0, b1), unit ranges [k0, k1): dh = dG(t_prev) W_hh, then step t's gate
-    // gradients. The last round only forms dh0 (skipped when nobody wants it).
+    // Round i for rows [b0, b1), unit ranges [k0, k1): dh = dG(tp) W_hh (tp: the previous
+    // round's step), then step t's gate gradients. The last round only forms dh0 (skipped when
+    // nobody wants it).
     const int64_t rounds = io.grad_h0 ? d.T + 1 : d.T;
-    auto one_round = [&](int64_t i, int64_t tp, int64_t b0, int64_t b1, int64_t k0, int64_t k1, T* db_out) {
-      const int64_t t = i < d.T ? time_of(d.T - 1 - i, d.T, reverse) : -1;
+    auto step_of = [&](int64_t i) { return i < d.T ? time_of(d.T - 1 - i, d.T, reverse) : int64_t{-1}; };
+    auto one_round = [&](int64_t i, int64_t b0, int64_t b1, int64_t k0, int64_t k1, T* db_out) {
+      const int64_t t = step_of(i), tp = i > 0 ? step_of(i - 1) : -1;
       for (int64_t k = k0; k < k1; ++k) {
         if (tp >= 0) {
           const int64_t n = std::min(b1, l.batch_sizes[tp]) - b0;
@@ -402,29 +401,22 @@ void backward_recurrence(const RnnLayer& l, int dir, int64_t chunks) {
         }
         if (t >= 0) gate_rows(t, b0, b1, part.start[k], part.start[k + 1], w.dh, P, gout, db_out);
       }
-      return t;
     };
     if (split_rows<T>(d, chunks)) {
-      parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-        for (int64_t c = c0; c < c1; ++c) {
-          int64_t b0, b1;
-          row_share(d.B, c, chunks, b0, b1);
-          T* db_part = db ? w.db_parts + c * Gd : nullptr;
-          if (db_part) std::fill(db_part, db_part + Gd, T(0));
-          for (int64_t i = 0, tp = -1; i < rounds; ++i) tp = one_round(i, tp, b0, b1, 0, part.n, db_part);
-        }
+      for_row_shares(d.B, chunks, [&](int64_t c, int64_t b0, int64_t b1) {
+        T* db_part = db ? w.db_parts + c * Gd : nullptr;
+        if (db_part) std::fill(db_part, db_part + Gd, T(0));
+        for (int64_t i = 0; i < rounds; ++i) one_round(i, b0, b1, 0, part.n, db_part);
       });
       if (db)
         for (int64_t c = 0; c < chunks; ++c)
           for (int64_t j = 0; j < Gd; ++j) db[j] += w.db_parts[c * Gd + j];
     } else {
-      for (int64_t i = 0; i < rounds; ++i) {
-        const int64_t t = i < d.T ? time_of(d.T - 1 - i, d.T, reverse) : -1;
-        parallel_for(0, part.n, 1, [&](int64_t k0, int64_t k1) { one_round(i, t_prev, 0, d.B, k0, k1, db); });
-        t_prev = t;
-      }
+      for (int64_t i = 0; i < rounds; ++i)
+        parallel_for(0, part.n, 1, [&](int64_t k0, int64_t k1) { one_round(i, 0, d.B, k0, k1, db); });
     }
   } else {
+    int64_t t_prev = -1;  // the step processed before (its dG feeds this step's dh)
     for (int64_t i = 0; i < d.T; ++i) {
       const int64_t t = time_of(d.T - 1 - i, d.T, reverse);
       const int64_t rows = l.batch_sizes[t], off = l.offsets[t];
@@ -483,19 +475,14 @@ void backward_gemms(const RnnLayer& l, int dir) {
     // rows alias in the caches (measured ~5% slower). The copy-out transposes back.
     l.gemm(true, false, XP, shared, rows, w.xh, XP, w.dg, Gd, w.dw, shared, 0.0);
     parallel_for(0, shared, std::max<int64_t>(1, kCopyGrain / XP), [&](int64_t r0, int64_t r1) {
-      for (int64_t i0 = 0; i0 < XP; i0 += 64) {
-        const int n = static_cast<int>(std::min<int64_t>(64, XP - i0));
-        const T* src = w.dw + i0 * shared + r0;
-        if (i0 + n <= I) {
-          gemm_detail::transpose_pack(src, shared, n, r1 - r0, gw_ih + r0 * I + i0, I);
-        } else if (i0 >= I) {
-          gemm_detail::transpose_pack(src, shared, n, r1 - r0, gw_hh + r0 * P + (i0 - I), P);
-        } else {  // a block straddling x and h_prev
-          const int nx = static_cast<int>(I - i0);
-          gemm_detail::transpose_pack(src, shared, nx, r1 - r0, gw_ih + r0 * I + i0, I);
-          gemm_detail::transpose_pack(src + nx * shared, shared, n - nx, r1 - r0, gw_hh + r0 * P, P);
-        }
-      }
+      // Rows [r0, r1) of dst (width `cols`) from the columns of the dW^T rows starting at src.
+      auto untranspose = [&](const T* src, int64_t cols, T* dst) {
+        for (int64_t j = 0; j < cols; j += 64)
+          gemm_detail::transpose_pack(src + j * shared + r0, shared, static_cast<int>(std::min<int64_t>(64, cols - j)),
+                                      r1 - r0, dst + r0 * cols + j, cols);
+      };
+      untranspose(w.dw, I, gw_ih);
+      untranspose(w.dw + I * shared, P, gw_hh);
     });
     if (gru) {
       l.gemm(true, false, H, I, rows, w.dg + 3 * H, Gd, w.xh, XP, gw_ih + 2 * H * I, I, 0.0);
